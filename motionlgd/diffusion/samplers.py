@@ -1,0 +1,173 @@
+"""DDPM and DDIM samplers: pure functions over a ``Denoiser``.
+
+A sampler never touches a model's internals: it calls ``denoiser(x_t, t, cond) -> x0``
+once per step. Guidance (LGD) and classifier-free guidance are wrappers around the
+denoiser, so every sampler gets them without change. The sampler runs its own
+arithmetic under ``torch.no_grad``; a guidance wrapper enables gradients locally.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..errors import NumericalError
+from ..types import Cond, Denoiser
+from .schedule import NoiseSchedule
+
+__all__ = ["StepInfo", "randn", "sample_ddim", "sample_ddpm"]
+
+log = logging.getLogger(__name__)
+
+#: Per-step callback payload: ``{"i", "step", "t", "x", "x0", "num_steps"}``.
+StepInfo = dict[str, Any]
+
+
+def randn(
+    shape: Sequence[int], generator: torch.Generator | None, device: torch.device | str, dtype: torch.dtype
+) -> torch.Tensor:
+    """Standard normal noise drawn on the generator's device, then moved to ``device``.
+
+    Drawing on the generator's device keeps a seed's samples identical on CPU and GPU.
+    """
+    gen_device = generator.device if generator is not None else torch.device("cpu")
+    return torch.randn(tuple(shape), generator=generator, device=gen_device, dtype=dtype).to(device)
+
+
+def _progress(iterable: Sequence[int], enabled: bool, desc: str):
+    if not enabled:
+        return iterable
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a core dependency
+        return iterable
+    return tqdm(iterable, desc=desc, leave=False, dynamic_ncols=True)
+
+
+def _init(
+    x_T: torch.Tensor | Sequence[int],
+    generator: torch.Generator | None,
+    device: torch.device | str | None,
+    dtype: torch.dtype,
+) -> torch.Tensor:
+    if isinstance(x_T, torch.Tensor):
+        return x_T.to(device=device or x_T.device, dtype=dtype)
+    return randn(x_T, generator, device or "cpu", dtype)
+
+
+def _check_finite(x: torch.Tensor, what: str, step: int, t: int) -> None:
+    if not torch.isfinite(x).all():
+        raise NumericalError(f"{what} became NaN/inf at sampling step {step} (model timestep {t})")
+
+
+def _call(denoiser: Denoiser, x: torch.Tensor, t: int, cond: Cond) -> torch.Tensor:
+    tt = torch.full((x.shape[0],), int(t), device=x.device, dtype=torch.long)
+    return denoiser(x, tt, cond)
+
+
+def sample_ddpm(
+    denoiser: Denoiser,
+    schedule: NoiseSchedule,
+    x_T: torch.Tensor | Sequence[int],
+    cond: Cond | None = None,
+    *,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+    callback: Callable[[StepInfo], None] | None = None,
+    progress: bool = False,
+    clip_x0: float | None = None,
+) -> torch.Tensor:
+    """Ancestral DDPM sampling with the fixed-small (posterior) variance.
+
+    Args:
+        denoiser: ``(x_t, t, cond) -> x0``.
+        schedule: the (possibly respaced) schedule to run; ``schedule.timesteps`` are
+            passed to the denoiser.
+        x_T: initial noise ``(B, T, D)`` or a shape to draw it with ``generator``.
+        cond: conditioning mapping passed unchanged to the denoiser.
+        generator: source of all randomness (noise draws), for reproducibility.
+        device: device of the sample (defaults to ``x_T``'s, else CPU).
+        dtype: dtype of the sample.
+        callback: called after each step with a ``StepInfo`` dict.
+        progress: show a progress bar.
+        clip_x0: if given, clamp x0 predictions to ``[-clip_x0, clip_x0]``.
+
+    Returns:
+        ``(B, T, D)`` the final sample x_0 (normalised features).
+    """
+    cond = cond or {}
+    x = _init(x_T, generator, device, dtype)
+    abar = schedule.alphas_cumprod
+    abar_prev = schedule.alphas_cumprod_prev
+    betas = schedule.betas
+    n = schedule.num_steps
+    for i in _progress(list(range(n - 1, -1, -1)), progress, "DDPM"):
+        t = int(schedule.timesteps[i])
+        x0 = _call(denoiser, x, t, cond)
+        with torch.no_grad():
+            x0 = x0.detach()
+            if clip_x0 is not None:
+                x0 = x0.clamp(-clip_x0, clip_x0)
+            coef_x0 = betas[i] * np.sqrt(abar_prev[i]) / (1.0 - abar[i])
+            coef_xt = (1.0 - abar_prev[i]) * np.sqrt(1.0 - betas[i]) / (1.0 - abar[i])
+            mean = coef_x0 * x0 + coef_xt * x
+            if i > 0:
+                var = betas[i] * (1.0 - abar_prev[i]) / (1.0 - abar[i])
+                x = mean + float(np.sqrt(var)) * randn(x.shape, generator, x.device, x.dtype)
+            else:
+                x = mean
+            _check_finite(x, "sample", n - 1 - i, t)
+        if callback is not None:
+            callback({"i": i, "step": n - 1 - i, "t": t, "x": x, "x0": x0, "num_steps": n})
+    return x
+
+
+def sample_ddim(
+    denoiser: Denoiser,
+    schedule: NoiseSchedule,
+    x_T: torch.Tensor | Sequence[int],
+    cond: Cond | None = None,
+    *,
+    eta: float = 0.0,
+    generator: torch.Generator | None = None,
+    device: torch.device | str | None = None,
+    dtype: torch.dtype = torch.float32,
+    callback: Callable[[StepInfo], None] | None = None,
+    progress: bool = False,
+    clip_x0: float | None = None,
+) -> torch.Tensor:
+    """DDIM sampling (Song et al. 2021); ``eta=0`` is deterministic given ``x_T``.
+
+    Arguments as :func:`sample_ddpm`, plus ``eta`` (0 = DDIM, 1 = DDPM-like noise).
+
+    Returns:
+        ``(B, T, D)`` the final sample x_0 (normalised features).
+    """
+    if eta < 0:
+        raise ValueError(f"eta must be >= 0, got {eta}")
+    cond = cond or {}
+    x = _init(x_T, generator, device, dtype)
+    abar = schedule.alphas_cumprod
+    abar_prev = schedule.alphas_cumprod_prev
+    n = schedule.num_steps
+    for i in _progress(list(range(n - 1, -1, -1)), progress, "DDIM"):
+        t = int(schedule.timesteps[i])
+        x0 = _call(denoiser, x, t, cond)
+        with torch.no_grad():
+            x0 = x0.detach()
+            if clip_x0 is not None:
+                x0 = x0.clamp(-clip_x0, clip_x0)
+            eps = (x - np.sqrt(abar[i]) * x0) / np.sqrt(1.0 - abar[i])
+            sigma = eta * np.sqrt((1 - abar_prev[i]) / (1 - abar[i]) * (1 - abar[i] / abar_prev[i]))
+            x = np.sqrt(abar_prev[i]) * x0 + np.sqrt(max(1 - abar_prev[i] - sigma**2, 0.0)) * eps
+            if sigma > 0 and i > 0:
+                x = x + float(sigma) * randn(x.shape, generator, x.device, x.dtype)
+            _check_finite(x, "sample", n - 1 - i, t)
+        if callback is not None:
+            callback({"i": i, "step": n - 1 - i, "t": t, "x": x, "x0": x0, "num_steps": n})
+    return x

@@ -1,0 +1,147 @@
+"""Motion quality and control metrics on joint positions (numpy; metres, Y up).
+
+Every function takes joints ``(T, 22, 3)`` (or the arguments named) and returns plain
+floats, so the numbers can be written to json directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..motion.skeleton import FOOT_JOINTS, PARENTS
+
+__all__ = [
+    "bone_length_std",
+    "floating_ratio",
+    "foot_contact_switches",
+    "foot_skating_ratio",
+    "ground_penetration",
+    "mean_jerk",
+    "obstacle_penetration",
+    "path_error",
+    "root_speed",
+    "waypoint_error",
+]
+
+
+def _np(x: Any) -> np.ndarray:
+    if isinstance(x, torch.Tensor):
+        return x.detach().cpu().double().numpy()
+    return np.asarray(x, dtype=np.float64)
+
+
+def path_error(joints: np.ndarray, targets: np.ndarray) -> dict[str, float]:
+    """Distance (metres) of the pelvis xz to per-frame targets ``(T, 2)``: mean and max."""
+    d = np.linalg.norm(_np(joints)[:, 0, [0, 2]] - _np(targets), axis=-1)
+    return {"mean": float(d.mean()), "max": float(d.max())}
+
+
+def waypoint_error(joints: np.ndarray, frames: Sequence[int], positions: np.ndarray) -> dict[str, float]:
+    """Distance (metres) of the pelvis xz at ``frames`` to ``positions (K, 2)``: mean and max."""
+    j = _np(joints)
+    if len(frames) == 0:
+        return {"mean": 0.0, "max": 0.0}
+    d = np.linalg.norm(j[list(frames), 0][:, [0, 2]] - _np(positions), axis=-1)
+    return {"mean": float(d.mean()), "max": float(d.max())}
+
+
+def obstacle_penetration(joints: np.ndarray, shapes: Sequence[Any], joints_mode: str = "root") -> dict[str, float]:
+    """Whether any point enters any obstacle, and how deep (metres).
+
+    Args:
+        joints: ``(T, 22, 3)``.
+        shapes: ``motionlgd.losses.shapes.Shape`` objects.
+        joints_mode: "root" (pelvis) or "all" (every joint's ground projection).
+
+    Returns:
+        ``{"penetrated": 0/1, "max_depth": metres, "frames": fraction of frames inside}``.
+    """
+    j = torch.as_tensor(_np(joints))
+    pts = j[:, :1, [0, 2]] if joints_mode == "root" else j[:, :, [0, 2]]
+    if not shapes:
+        return {"penetrated": 0.0, "max_depth": 0.0, "frames": 0.0}
+    depth = torch.stack([(-s.sdf(pts)).clamp(min=0).amax(-1) for s in shapes]).amax(0)  # (T,)
+    return {
+        "penetrated": float(depth.max() > 0),
+        "max_depth": float(depth.max()),
+        "frames": float((depth > 0).double().mean()),
+    }
+
+
+def _foot_low_and_slide(j: np.ndarray, height: float, slide: float) -> tuple[np.ndarray, np.ndarray]:
+    feet = j[:, list(FOOT_JOINTS)]  # (T, 4, 3)
+    floor = j[..., 1].min()
+    low = (feet[:-1, :, 1] - floor) < height
+    disp = np.linalg.norm(feet[1:, :, [0, 2]] - feet[:-1, :, [0, 2]], axis=-1)
+    return low, disp > slide
+
+
+def foot_skating_ratio(joints: np.ndarray, height: float = 0.05, slide: float = 0.025) -> float:
+    """Fraction of frames in which a foot joint below ``height`` (m, above the clip's lowest
+    point) slides more than ``slide`` metres horizontally to the next frame."""
+    j = _np(joints)
+    if len(j) < 2:
+        return 0.0
+    low, sliding = _foot_low_and_slide(j, height, slide)
+    return float((low & sliding).any(-1).mean())
+
+
+def foot_contact_switches(joints: np.ndarray, height: float = 0.05) -> int:
+    """How often the lower foot changes between left and right (a walking-gait measure).
+
+    Per frame the foot (ankle/toe min height) that is lower is the support foot; counts
+    changes of support, ignoring changes shorter than 3 frames.
+    """
+    j = _np(joints)
+    left = j[:, [7, 10], 1].min(-1)
+    right = j[:, [8, 11], 1].min(-1)
+    support = (left < right).astype(int)
+    switches, last, run = 0, support[0], 0
+    for s in support[1:]:
+        if s != last:
+            run += 1
+            if run >= 3:
+                switches += 1
+                last = s
+                run = 0
+        else:
+            run = 0
+    return switches
+
+
+def floating_ratio(joints: np.ndarray, tolerance: float = 0.05) -> float:
+    """Fraction of frames whose lowest joint is more than ``tolerance`` m above the floor (y=0)."""
+    j = _np(joints)
+    return float((j[..., 1].min(-1) > tolerance).mean())
+
+
+def ground_penetration(joints: np.ndarray) -> float:
+    """Deepest joint below the floor y=0 (metres, >= 0)."""
+    return float(max(0.0, -_np(joints)[..., 1].min()))
+
+
+def bone_length_std(joints: np.ndarray) -> float:
+    """Mean over bones of the standard deviation over time of the bone length (metres)."""
+    j = _np(joints)
+    parents = np.array(PARENTS[1:])
+    lengths = np.linalg.norm(j[:, 1:] - j[:, parents], axis=-1)
+    return float(lengths.std(0).mean())
+
+
+def mean_jerk(joints: np.ndarray, fps: float = 20.0) -> float:
+    """Mean magnitude of the third time-derivative of joint positions (m/s^3)."""
+    j = _np(joints)
+    if len(j) < 4:
+        return 0.0
+    jerk = np.diff(j, n=3, axis=0) * fps**3
+    return float(np.linalg.norm(jerk, axis=-1).mean())
+
+
+def root_speed(joints: np.ndarray, fps: float = 20.0) -> float:
+    """Mean horizontal pelvis speed (m/s)."""
+    j = _np(joints)
+    return float(np.linalg.norm(np.diff(j[:, 0, [0, 2]], axis=0), axis=-1).mean() * fps)

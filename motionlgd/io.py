@@ -1,0 +1,80 @@
+"""Safe output writing: atomic files, no silent overwrites, no NaNs, npz without pickles."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import NumericalError, OutputExistsError
+
+__all__ = ["atomic_write", "check_writable", "load_npz", "save_json", "save_npz"]
+
+
+def check_writable(paths: Iterable[str | Path], overwrite: bool) -> None:
+    """Raise ``OutputExistsError`` naming the first existing path unless ``overwrite``."""
+    if overwrite:
+        return
+    for p in paths:
+        if Path(p).exists():
+            raise OutputExistsError(f"{p} already exists; pass --overwrite (overwrite=True) to replace it")
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None], overwrite: bool = False) -> Path:
+    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place.
+
+    The output appears only when complete; on any error the temporary file is removed and
+    an existing file at ``path`` is left untouched.
+    """
+    path = Path(path)
+    check_writable([path], overwrite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix + ".tmp")
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        write(tmp_path)
+        if not overwrite and path.exists():
+            raise OutputExistsError(f"{path} appeared while writing; not replaced")
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+    return path
+
+
+def save_npz(path: str | Path, arrays: dict[str, Any], overwrite: bool = False) -> Path:
+    """Write an ``.npz`` of plain arrays (strings stored as unicode arrays; never pickles).
+
+    Refuses NaN/inf in float arrays (``NumericalError``) so a broken result is never saved.
+    """
+    clean: dict[str, np.ndarray] = {}
+    for k, v in arrays.items():
+        a = np.asarray(v)
+        if a.dtype == object:
+            raise TypeError(f"npz field {k!r} is an object array; only plain arrays are written")
+        if np.issubdtype(a.dtype, np.floating) and not np.all(np.isfinite(a)):
+            raise NumericalError(f"refusing to write {path}: field {k!r} contains NaN/inf")
+        clean[k] = a
+
+    def _w(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **clean)
+
+    return atomic_write(path, _w, overwrite)
+
+
+def load_npz(path: str | Path) -> dict[str, np.ndarray]:
+    """Read an ``.npz`` with ``allow_pickle=False``."""
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
+def save_json(path: str | Path, data: Any, overwrite: bool = False) -> Path:
+    """Write json atomically (NaN/inf refused)."""
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return atomic_write(path, lambda tmp: tmp.write_text(text), overwrite)

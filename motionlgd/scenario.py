@@ -1,0 +1,587 @@
+"""Scenarios: what to generate and how to control it, from YAML files or Python.
+
+A scenario file is YAML (read with ``yaml.safe_load``: no code is ever executed). Every
+field is validated; errors name the field and the bad value. See the README's
+"Scenario format" section for a complete reference with examples.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import ConstraintError, ScenarioError
+from .guidance.guided import GuidanceConfig
+from .losses import (
+    FootSkateLoss,
+    GoalLoss,
+    NearestPathLoss,
+    ObstacleLoss,
+    PathLoss,
+    PolylinePath,
+    RegionLoss,
+    Shape,
+    SmoothnessLoss,
+    Waypoint,
+    WaypointLoss,
+    WeightedSum,
+    get_loss,
+    shape_from_dict,
+)
+from .losses.base import LossFn
+
+__all__ = ["MAX_RUN_SPEED", "MAX_WALK_SPEED", "Scenario", "load_scenario", "parse_scenario"]
+
+log = logging.getLogger(__name__)
+
+#: Average speeds (m/s) above which a scenario is flagged: brisk walking / sprinting.
+MAX_WALK_SPEED = 2.0
+MAX_RUN_SPEED = 6.0
+
+_TOP_KEYS = {
+    "prompt", "duration", "fps", "seed", "num_samples", "start", "path", "waypoints", "goal", "obstacles",
+    "region", "regularizers", "losses", "guidance", "sampler", "model", "name", "description",
+}  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- validation helpers
+def _err(field_name: str, msg: str) -> ScenarioError:
+    return ScenarioError(f"{field_name}: {msg}")
+
+
+def _mapping(v: Any, name: str, allowed: set[str]) -> dict[str, Any]:
+    if not isinstance(v, dict):
+        raise _err(name, f"expected a mapping, got {type(v).__name__} {v!r}")
+    unknown = sorted(str(k) for k in v if k not in allowed)
+    if unknown:
+        raise _err(name, f"unknown key(s) {unknown}; allowed: {sorted(allowed)}")
+    return v
+
+
+def _num(v: Any, name: str, *, min: float | None = None, max: float | None = None, strict_min: bool = False) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise _err(name, f"expected a number, got {v!r}")
+    x = float(v)
+    if not math.isfinite(x):
+        raise _err(name, f"must be a finite number, got {v!r}")
+    if min is not None and (x <= min if strict_min else x < min):
+        raise _err(name, f"must be {'>' if strict_min else '>='} {min}, got {v!r}")
+    if max is not None and x > max:
+        raise _err(name, f"must be <= {max}, got {v!r}")
+    return x
+
+
+def _int(v: Any, name: str, *, min: int | None = None, max: int | None = None) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise _err(name, f"expected an integer, got {v!r}")
+    if min is not None and v < min:
+        raise _err(name, f"must be >= {min}, got {v}")
+    if max is not None and v > max:
+        raise _err(name, f"must be <= {max}, got {v}")
+    return int(v)
+
+
+def _point(v: Any, name: str) -> tuple[float, float]:
+    if not isinstance(v, (list, tuple)) or len(v) != 2:
+        raise _err(name, f"expected a point [x, z], got {v!r}")
+    return (_num(v[0], f"{name}[0]"), _num(v[1], f"{name}[1]"))
+
+
+def _points(v: Any, name: str, min_len: int) -> list[tuple[float, float]]:
+    if not isinstance(v, (list, tuple)):
+        raise _err(name, f"expected a list of points [[x, z], ...], got {v!r}")
+    if len(v) < min_len:
+        raise _err(name, f"needs at least {min_len} points, got {len(v)}")
+    return [_point(p, f"{name}[{i}]") for i, p in enumerate(v)]
+
+
+def _str(v: Any, name: str, choices: set[str] | None = None) -> str:
+    if not isinstance(v, str):
+        raise _err(name, f"expected a string, got {v!r}")
+    if choices is not None and v not in choices:
+        raise _err(name, f"must be one of {sorted(choices)}, got {v!r}")
+    return v
+
+
+def _shape(v: Any, name: str) -> dict[str, Any]:
+    if not isinstance(v, dict) or "type" not in v:
+        raise _err(name, f"expected a shape with a 'type' (disc, box, polygon), got {v!r}")
+    kind = v["type"]
+    if kind == "disc":
+        _mapping(v, name, {"type", "center", "radius"})
+        for k in ("center", "radius"):
+            if k not in v:
+                raise _err(f"{name}.{k}", "is required for a disc")
+        return {
+            "type": "disc",
+            "center": list(_point(v["center"], f"{name}.center")),
+            "radius": _num(v["radius"], f"{name}.radius", min=0, strict_min=True),
+        }
+    if kind == "box":
+        _mapping(v, name, {"type", "center", "size", "angle"})
+        for k in ("center", "size"):
+            if k not in v:
+                raise _err(f"{name}.{k}", "is required for a box")
+        size = _point(v["size"], f"{name}.size")
+        if size[0] <= 0 or size[1] <= 0:
+            raise _err(f"{name}.size", f"both sides must be > 0, got {list(size)}")
+        return {
+            "type": "box",
+            "center": list(_point(v["center"], f"{name}.center")),
+            "size": list(size),
+            "angle": _num(v.get("angle", 0.0), f"{name}.angle"),
+        }
+    if kind == "polygon":
+        _mapping(v, name, {"type", "points"})
+        pts = _points(v.get("points"), f"{name}.points", 3)
+        area = 0.5 * abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in zip(pts, pts[1:] + pts[:1])))
+        if area < 1e-6:
+            raise _err(f"{name}.points", "the polygon has zero area")
+        return {"type": "polygon", "points": [list(p) for p in pts]}
+    raise _err(f"{name}.type", f"unknown shape type {kind!r}; use disc, box or polygon")
+
+
+# ----------------------------------------------------------------------------- the scenario
+@dataclass
+class Scenario:
+    """A generation request: prompt, length, control targets, guidance and sampler settings.
+
+    Coordinates are metres on the ground plane ``(x, z)``, Y up; headings are degrees in the
+    ground plane (0 = facing +z, 90 = facing +x). The generated person starts at
+    ``start.position`` facing ``start.heading`` (default: the path's first point and
+    direction, else the origin facing +z).
+    """
+
+    prompt: str = "a person walks forward"
+    duration: float = 6.0
+    fps: float = 20.0
+    seed: int = 0
+    num_samples: int = 1
+    start: dict[str, Any] | None = None
+    path: dict[str, Any] | None = None
+    waypoints: dict[str, Any] | None = None
+    goal: dict[str, Any] | None = None
+    obstacles: dict[str, Any] | None = None
+    region: dict[str, Any] | None = None
+    regularizers: dict[str, float] = field(default_factory=dict)
+    losses: list[dict[str, Any]] = field(default_factory=list)
+    guidance: dict[str, Any] = field(default_factory=dict)
+    sampler: dict[str, Any] = field(default_factory=lambda: {"name": "ddim", "steps": 100, "eta": 0.0})
+    model: dict[str, Any] = field(default_factory=dict)
+    name: str = ""
+    description: str = ""
+
+    # -- derived objects ----------------------------------------------------------------
+    @property
+    def num_frames(self) -> int:
+        """Frames to generate: ``round(duration * fps)``."""
+        return round(self.duration * self.fps)
+
+    def start_pose(self) -> tuple[tuple[float, float], float]:
+        """``((x, z), heading_degrees)`` where the motion starts."""
+        if self.start is not None:
+            pos = tuple(self.start.get("position", (0.0, 0.0)))
+            heading = self.start.get("heading")
+        else:
+            pos, heading = (0.0, 0.0), None
+            if self.path is not None:
+                pos = tuple(self.path["points"][0])
+        if heading is None:
+            heading = 0.0
+            if self.path is not None:
+                p = np.asarray(self.path["points"], dtype=float)
+                d = p[1] - p[0]
+                heading = math.degrees(math.atan2(d[0], d[1]))
+        return (float(pos[0]), float(pos[1])), float(heading)
+
+    def obstacle_shapes(self) -> list[Shape]:
+        """Obstacles as ``Shape`` objects."""
+        if not self.obstacles:
+            return []
+        return [shape_from_dict(s) for s in self.obstacles.get("shapes", [])]
+
+    def path_targets(self) -> np.ndarray | None:
+        """``(T, 2)`` per-frame path targets (timed mode), else None."""
+        if self.path is None:
+            return None
+        path = PolylinePath(self.path["points"], smooth=self.path.get("smooth", False))
+        return path.timed_targets(self.num_frames, self.fps, self.path.get("t_start", 0.0), self.path.get("t_end"))
+
+    def waypoint_list(self) -> list[Waypoint]:
+        """Waypoints as objects."""
+        if not self.waypoints:
+            return []
+        return [Waypoint(tuple(w["position"]), float(w["time"]), w.get("heading")) for w in self.waypoints["points"]]
+
+    def build_loss(self) -> WeightedSum:
+        """The weighted sum of all control losses and regularisers of this scenario."""
+        items: list[tuple[str, float, LossFn]] = []
+        if self.path is not None:
+            p = self.path
+            poly = PolylinePath(p["points"], smooth=p.get("smooth", False))
+            if p.get("mode", "timed") == "timed":
+                items.append(("path", p.get("weight", 1.0), PathLoss(poly, p.get("t_start", 0.0), p.get("t_end"))))
+            else:
+                items.append(("path", p.get("weight", 1.0), NearestPathLoss(poly, p.get("end_weight", 1.0))))
+        if self.waypoints:
+            items.append(
+                (
+                    "waypoints",
+                    self.waypoints.get("weight", 1.0),
+                    WaypointLoss(self.waypoint_list(), self.waypoints.get("heading_weight", 1.0)),
+                )
+            )
+        if self.goal is not None:
+            items.append(("goal", self.goal.get("weight", 1.0), GoalLoss(self.goal["position"])))
+        if self.obstacles:
+            o = self.obstacles
+            items.append(
+                (
+                    "obstacles",
+                    o.get("weight", 1.0),
+                    ObstacleLoss(self.obstacle_shapes(), o.get("margin", 0.1), o.get("joints", "root")),
+                )
+            )
+        if self.region:
+            r = self.region
+            items.append(
+                (
+                    "region",
+                    r.get("weight", 1.0),
+                    RegionLoss(shape_from_dict(r["shape"]), r.get("margin", 0.0), r.get("joints", "root")),
+                )
+            )
+        reg = self.regularizers or {}
+        if reg.get("foot_skate", 0.0):
+            items.append(("foot_skate", reg["foot_skate"], FootSkateLoss()))
+        if reg.get("smoothness", 0.0):
+            items.append(("smoothness", reg["smoothness"], SmoothnessLoss()))
+        for i, spec in enumerate(self.losses):
+            factory = get_loss(spec["name"])
+            try:
+                fn = factory(**spec.get("params", {}))
+            except TypeError as exc:
+                raise _err(f"losses[{i}].params", f"do not fit loss {spec['name']!r}: {exc}") from exc
+            items.append((spec.get("label", spec["name"]), spec.get("weight", 1.0), fn))
+        return WeightedSum(items)
+
+    def guidance_config(self) -> GuidanceConfig:
+        """The guidance knobs as a ``GuidanceConfig``."""
+        try:
+            return GuidanceConfig(**self.guidance)
+        except (TypeError, ValueError) as exc:
+            raise _err("guidance", str(exc)) from exc
+
+    def has_control(self) -> bool:
+        """Whether any control loss is set."""
+        return bool(
+            self.path
+            or self.waypoints
+            or self.goal
+            or self.obstacles
+            or self.region
+            or self.losses
+            or any((self.regularizers or {}).values())
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict (YAML/JSON-serialisable)."""
+        return {k: v for k, v in asdict(self).items() if v not in (None, {}, [], "")}
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML text."""
+        import yaml
+
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    # -- checks against a model ---------------------------------------------------------
+    def check_feasible(self, max_frames: int | None = None, fps: float | None = None) -> list[str]:
+        """Refuse impossible constraints (ConstraintError) and return warnings for doubtful ones."""
+        warnings: list[str] = []
+        if fps is not None and abs(self.fps - fps) > 1e-6:
+            raise _err("fps", f"the model generates at {fps:g} fps, the scenario asks for {self.fps:g}")
+        if max_frames is not None and self.num_frames > max_frames:
+            raise _err(
+                "duration",
+                f"{self.duration:g} s ({self.num_frames} frames) exceeds the model's maximum of {max_frames / self.fps:g} s ({max_frames} frames)",
+            )
+        shapes = self.obstacle_shapes()
+        (sx, sz), _ = self.start_pose()
+        for i, s in enumerate(shapes):
+            if s.contains((sx, sz)):
+                raise ConstraintError(f"start: the start point ({sx:g}, {sz:g}) lies inside obstacles.shapes[{i}]")
+            for k, w in enumerate(self.waypoint_list()):
+                if s.contains(w.position):
+                    raise ConstraintError(
+                        f"waypoints.points[{k}]: position {list(w.position)} lies inside obstacles.shapes[{i}]"
+                    )
+            if self.goal is not None and s.contains(self.goal["position"]):
+                raise ConstraintError(f"goal.position: {self.goal['position']} lies inside obstacles.shapes[{i}]")
+        if self.path is not None:
+            p = self.path
+            poly = PolylinePath(p["points"], smooth=p.get("smooth", False))
+            t_end = p.get("t_end") if p.get("t_end") is not None else (self.num_frames - 1) / self.fps
+            span = t_end - p.get("t_start", 0.0)
+            speed = poly.length / max(span, 1e-6)
+            if speed > MAX_RUN_SPEED:
+                raise ConstraintError(
+                    f"path: {poly.length:.1f} m in {span:.1f} s needs {speed:.1f} m/s, faster than a person can run ({MAX_RUN_SPEED:g} m/s)"
+                )
+            if speed > MAX_WALK_SPEED:
+                warnings.append(
+                    f"path: {poly.length:.1f} m in {span:.1f} s needs {speed:.1f} m/s (running pace); consider a longer duration or a running prompt"
+                )
+        prev_t, prev_p = 0.0, (sx, sz)
+        for k, w in enumerate(sorted(self.waypoint_list(), key=lambda w: w.time)):
+            dt = w.time - prev_t
+            dist = math.dist(prev_p, w.position)
+            if dt <= 0 and dist > 0.3:
+                raise ConstraintError(
+                    f"waypoints.points[{k}]: {dist:.1f} m away at time {w.time:g} s leaves no time to get there"
+                )
+            if dt > 0 and dist / dt > MAX_RUN_SPEED:
+                raise ConstraintError(
+                    f"waypoints.points[{k}]: needs {dist / dt:.1f} m/s to reach, faster than a person can run"
+                )
+            if dt > 0 and dist / dt > MAX_WALK_SPEED:
+                warnings.append(f"waypoints.points[{k}]: needs {dist / dt:.1f} m/s (running pace)")
+            prev_t, prev_p = w.time, w.position
+        return warnings
+
+
+def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
+    """Validate a mapping (e.g. from YAML) and build a :class:`Scenario`.
+
+    Raises:
+        ScenarioError: naming the field and the bad value.
+    """
+    if data is None:
+        data = {}
+    d = _mapping(data, source, _TOP_KEYS)
+    sc = Scenario()
+    if "prompt" in d:
+        sc.prompt = "" if d["prompt"] is None else _str(d["prompt"], "prompt")
+    if "name" in d:
+        sc.name = _str(d["name"], "name")
+    if "description" in d:
+        sc.description = _str(d["description"], "description")
+    if "duration" in d:
+        sc.duration = _num(d["duration"], "duration", min=0.5, max=600)
+    if "fps" in d:
+        sc.fps = _num(d["fps"], "fps", min=0, strict_min=True)
+    if "seed" in d:
+        sc.seed = _int(d["seed"], "seed", min=0, max=2**63 - 1)
+    if "num_samples" in d:
+        sc.num_samples = _int(d["num_samples"], "num_samples", min=1, max=1024)
+    if d.get("start") is not None:
+        s = _mapping(d["start"], "start", {"position", "heading"})
+        sc.start = {"position": list(_point(s.get("position", [0, 0]), "start.position"))}
+        if s.get("heading") is not None:
+            sc.start["heading"] = _num(s["heading"], "start.heading")
+    if d.get("path") is not None:
+        p = _mapping(d["path"], "path", {"points", "smooth", "mode", "weight", "t_start", "t_end", "end_weight"})
+        path: dict[str, Any] = {"points": [list(x) for x in _points(p.get("points"), "path.points", 2)]}
+        if math.dist(path["points"][0], path["points"][-1]) == 0 and len(path["points"]) == 2:
+            raise _err("path.points", "the two points are identical")
+        path["smooth"] = bool(p.get("smooth", False))
+        path["mode"] = _str(p.get("mode", "timed"), "path.mode", {"timed", "nearest"})
+        path["weight"] = _num(p.get("weight", 1.0), "path.weight", min=0)
+        path["t_start"] = _num(p.get("t_start", 0.0), "path.t_start", min=0)
+        if p.get("t_end") is not None:
+            path["t_end"] = _num(p["t_end"], "path.t_end", min=path["t_start"], strict_min=True)
+        path["end_weight"] = _num(p.get("end_weight", 1.0), "path.end_weight", min=0)
+        sc.path = path
+    if d.get("waypoints") is not None:
+        w = d["waypoints"]
+        if isinstance(w, list):
+            w = {"points": w}
+        w = _mapping(w, "waypoints", {"points", "weight", "heading_weight"})
+        pts = w.get("points")
+        if not isinstance(pts, list) or not pts:
+            raise _err("waypoints.points", f"expected a non-empty list of waypoints, got {pts!r}")
+        out = []
+        for i, wp in enumerate(pts):
+            name = f"waypoints.points[{i}]"
+            wp = _mapping(wp, name, {"position", "time", "heading"})
+            if "position" not in wp or "time" not in wp:
+                raise _err(name, "needs 'position' [x, z] and 'time' (seconds)")
+            item = {
+                "position": list(_point(wp["position"], f"{name}.position")),
+                "time": _num(wp["time"], f"{name}.time", min=0),
+            }
+            if item["time"] > sc.duration:
+                raise _err(
+                    f"{name}.time", f"{item['time']:g} s is after the end of the clip (duration {sc.duration:g} s)"
+                )
+            if wp.get("heading") is not None:
+                item["heading"] = _num(wp["heading"], f"{name}.heading")
+            out.append(item)
+        sc.waypoints = {
+            "points": out,
+            "weight": _num(w.get("weight", 1.0), "waypoints.weight", min=0),
+            "heading_weight": _num(w.get("heading_weight", 1.0), "waypoints.heading_weight", min=0),
+        }
+    if d.get("goal") is not None:
+        g = _mapping(d["goal"], "goal", {"position", "weight"})
+        if "position" not in g:
+            raise _err("goal.position", "is required")
+        sc.goal = {
+            "position": list(_point(g["position"], "goal.position")),
+            "weight": _num(g.get("weight", 1.0), "goal.weight", min=0),
+        }
+    if d.get("obstacles") is not None:
+        o = d["obstacles"]
+        if isinstance(o, list):
+            o = {"shapes": o}
+        o = _mapping(o, "obstacles", {"shapes", "margin", "joints", "weight"})
+        shapes = o.get("shapes")
+        if not isinstance(shapes, list) or not shapes:
+            raise _err("obstacles.shapes", f"expected a non-empty list of shapes, got {shapes!r}")
+        sc.obstacles = {
+            "shapes": [_shape(s, f"obstacles.shapes[{i}]") for i, s in enumerate(shapes)],
+            "margin": _num(o.get("margin", 0.1), "obstacles.margin", min=0, max=5),
+            "joints": _str(o.get("joints", "root"), "obstacles.joints", {"root", "all"}),
+            "weight": _num(o.get("weight", 1.0), "obstacles.weight", min=0),
+        }
+    if d.get("region") is not None:
+        r = _mapping(d["region"], "region", {"shape", "margin", "joints", "weight"})
+        if "shape" not in r:
+            raise _err("region.shape", "is required")
+        sc.region = {
+            "shape": _shape(r["shape"], "region.shape"),
+            "margin": _num(r.get("margin", 0.0), "region.margin", min=0),
+            "joints": _str(r.get("joints", "root"), "region.joints", {"root", "all"}),
+            "weight": _num(r.get("weight", 1.0), "region.weight", min=0),
+        }
+    if d.get("regularizers") is not None:
+        r = _mapping(d["regularizers"], "regularizers", {"foot_skate", "smoothness"})
+        sc.regularizers = {k: _num(v, f"regularizers.{k}", min=0) for k, v in r.items()}
+    if d.get("losses") is not None:
+        if not isinstance(d["losses"], list):
+            raise _err("losses", f"expected a list of {{name, weight, params}}, got {d['losses']!r}")
+        for i, spec in enumerate(d["losses"]):
+            spec = _mapping(spec, f"losses[{i}]", {"name", "weight", "params", "label"})
+            if "name" not in spec:
+                raise _err(f"losses[{i}].name", "is required")
+            name = _str(spec["name"], f"losses[{i}].name")
+            try:
+                get_loss(name)
+            except ScenarioError as exc:
+                raise _err(f"losses[{i}].name", str(exc)) from exc
+            params = spec.get("params", {}) or {}
+            if not isinstance(params, dict):
+                raise _err(f"losses[{i}].params", f"expected a mapping, got {params!r}")
+            _check_finite_tree(params, f"losses[{i}].params")
+            sc.losses.append(
+                {
+                    "name": name,
+                    "weight": _num(spec.get("weight", 1.0), f"losses[{i}].weight", min=0),
+                    "params": params,
+                    "label": spec.get("label", name),
+                }
+            )
+    if d.get("guidance") is not None:
+        g = _mapping(
+            d["guidance"],
+            "guidance",
+            {
+                "method",
+                "scale",
+                "n",
+                "r_schedule",
+                "r_multiplier",
+                "scale_schedule",
+                "start",
+                "stop",
+                "clip_grad",
+                "repeats",
+            },
+        )
+        out_g: dict[str, Any] = {}
+        if "method" in g:
+            out_g["method"] = _str(g["method"], "guidance.method", {"none", "dps", "lgd_mc", "lgd-mc"}).replace(
+                "-", "_"
+            )
+        for k in ("scale", "r_multiplier", "start", "stop"):
+            if k in g:
+                out_g[k] = _num(g[k], f"guidance.{k}", min=0)
+        if "n" in g:
+            out_g["n"] = _int(g["n"], "guidance.n", min=1, max=4096)
+        if "repeats" in g:
+            out_g["repeats"] = _int(g["repeats"], "guidance.repeats", min=1, max=100)
+        if g.get("clip_grad") is not None:
+            out_g["clip_grad"] = _num(g["clip_grad"], "guidance.clip_grad", min=0, strict_min=True)
+        for k in ("r_schedule", "scale_schedule"):
+            if k in g:
+                out_g[k] = _str(g[k], f"guidance.{k}")
+        sc.guidance = out_g
+        sc.guidance_config()  # validates combinations and schedule names
+    if d.get("sampler") is not None:
+        s = _mapping(d["sampler"], "sampler", {"name", "steps", "eta"})
+        sc.sampler = {
+            "name": _str(s.get("name", "ddim"), "sampler.name", {"ddim", "ddpm"}),
+            "steps": _int(s.get("steps", 100), "sampler.steps", min=1, max=10000),
+            "eta": _num(s.get("eta", 0.0), "sampler.eta", min=0),
+        }
+    if d.get("model") is not None:
+        m = _mapping(
+            d["model"], "model", {"path", "cfg_scale", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"}
+        )
+        out_m: dict[str, Any] = {}
+        for k in ("path", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"):
+            if m.get(k) is not None:
+                out_m[k] = _str(m[k], f"model.{k}")
+        if "cfg_scale" in m:
+            out_m["cfg_scale"] = _num(m["cfg_scale"], "model.cfg_scale", min=0)
+        sc.model = out_m
+    if sc.has_control() is False and sc.guidance.get("method", "lgd_mc") != "none":
+        log.info("scenario has no control loss: generating unguided")
+    sc.check_feasible()
+    return sc
+
+
+def _check_finite_tree(v: Any, name: str) -> None:
+    if isinstance(v, float) and not math.isfinite(v):
+        raise _err(name, f"contains a non-finite number {v!r}")
+    if isinstance(v, dict):
+        for k, x in v.items():
+            _check_finite_tree(x, f"{name}.{k}")
+    elif isinstance(v, (list, tuple)):
+        for i, x in enumerate(v):
+            _check_finite_tree(x, f"{name}[{i}]")
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a YAML scenario file (``yaml.safe_load``; relative model paths are
+    resolved against the file's folder)."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"scenario file not found: {p}")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{p}: not a UTF-8 text file") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ScenarioError(f"{p}: invalid YAML{where}: {problem}") from exc
+    try:
+        sc = parse_scenario(data, source=str(p))
+    except ScenarioError as exc:
+        raise type(exc)(f"{p}: {exc}") from exc
+    for k in ("path", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"):
+        if k in sc.model and not Path(sc.model[k]).is_absolute():
+            sc.model[k] = str((p.parent / sc.model[k]).resolve())
+    if not sc.name:
+        sc.name = p.stem
+    return sc

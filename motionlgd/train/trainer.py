@@ -1,0 +1,371 @@
+"""Resumable training of an MDM-architecture x0-predicting diffusion model.
+
+``train(config)`` runs until ``max_steps`` (or ``max_minutes``), checkpointing every few
+minutes to ``<out>/last.pt``; running it again with ``resume=True`` continues exactly
+(model, EMA, optimiser, data and noise RNG states are all restored). Checkpoints hold
+only tensors and plain containers and are read back with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..data.dataset import ProcessedData, WindowSampler, build_dataset, cache_dir, feature_stats
+from ..diffusion.schedule import make_schedule
+from ..errors import CheckpointError, MotionLGDError
+from ..models.checkpoint import save_model
+from ..models.text import get_text_encoder
+from ..models.transformer import MDM
+from ..motion.humanml3d import recover_from_ric
+from ..motion.skeleton import FOOT_JOINTS
+
+__all__ = ["TrainConfig", "load_config", "train"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Training settings (a YAML file with these keys; unknown keys are an error)."""
+
+    name: str = "default"
+    data: str = "../shared/data"
+    sources: list[str] | None = None
+    out: str | None = None
+    model: dict[str, Any] = field(
+        default_factory=lambda: {
+            "latent_dim": 256,
+            "ff_size": 512,
+            "num_layers": 4,
+            "num_heads": 4,
+            "dropout": 0.1,
+            "cond_mask_prob": 0.1,
+        }
+    )
+    text_encoder: str = "all-MiniLM-L6-v2"
+    schedule: str = "cosine"
+    diffusion_steps: int = 1000
+    batch_size: int = 64
+    lr: float = 2e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 300
+    max_steps: int = 6000
+    min_lr_ratio: float = 0.1
+    ema_decay: float = 0.999
+    grad_clip: float = 1.0
+    min_frames: int = 40
+    max_frames: int = 196
+    locomotion_weight: float = 3.0
+    lambda_vel: float = 20.0
+    lambda_foot: float = 50.0
+    seed: int = 0
+    val_every: int = 250
+    val_batches: int = 8
+    checkpoint_minutes: float = 3.0
+    threads: int | None = None
+
+    def out_dir(self) -> Path:
+        """Where checkpoints and logs go (default ``~/.cache/motionlgd/train/<name>``)."""
+        return Path(self.out) if self.out else cache_dir() / "train" / self.name
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a YAML training config, validating keys and types."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise MotionLGDError(f"training config not found: {p}")
+    try:
+        raw = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise MotionLGDError(f"{p}: invalid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise MotionLGDError(f"{p}: expected a mapping of settings")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    cfg = TrainConfig(**raw)
+    if cfg.data and not Path(cfg.data).is_absolute():
+        cfg.data = str((p.parent / cfg.data).resolve()) if (p.parent / cfg.data).exists() else cfg.data
+    return cfg
+
+
+def _atomic_torch_save(obj: Any, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _Trainer:
+    def __init__(self, cfg: TrainConfig, data: ProcessedData, device: torch.device) -> None:
+        self.cfg = cfg
+        self.device = device
+        self.data = data
+        train_rows = np.concatenate([data.clip(i) for i in np.flatnonzero(data.split == "train")])
+        self.mean, self.std = feature_stats(train_rows)
+        self.mean_t = torch.from_numpy(self.mean).to(device)
+        self.std_t = torch.from_numpy(self.std).to(device)
+        encoder = get_text_encoder(cfg.text_encoder, 384, device="cpu")
+        texts = sorted(set(data.texts.tolist()))
+        emb = encoder(texts) if texts else torch.zeros(0, encoder.dim)
+        self.text_index = {t: i for i, t in enumerate(texts)}
+        self.text_emb = emb.to(device)
+        torch.manual_seed(cfg.seed)
+        self.net = MDM(clip_dim=encoder.dim, **cfg.model).to(device)
+        self.ema = MDM(clip_dim=encoder.dim, **cfg.model).to(device)
+        self.ema.load_state_dict(self.net.state_dict())
+        self.ema.eval().requires_grad_(False)
+        self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.schedule = make_schedule(cfg.schedule, cfg.diffusion_steps)
+        self.abar = torch.tensor(np.array(self.schedule.alphas_cumprod), dtype=torch.float32, device=device)
+        self.sampler = WindowSampler(
+            data, "train", cfg.min_frames, cfg.max_frames, cfg.locomotion_weight, seed=cfg.seed
+        )
+        self.gen = torch.Generator().manual_seed(cfg.seed + 1)
+        self.step = 0
+        self.elapsed = 0.0
+        self.history: list[dict[str, float]] = []
+
+    # -- checkpoint -------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "format": "motionlgd-train",
+            "config": json.dumps(asdict(self.cfg)),
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "net": self.net.state_dict(),
+            "ema": self.ema.state_dict(),
+            "opt": self.opt.state_dict(),
+            "sampler": json.dumps(self.sampler.state()),
+            "gen": self.gen.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "history": json.dumps(self.history),
+        }
+
+    def load(self, path: Path) -> None:
+        try:
+            st = torch.load(path, map_location=self.device, weights_only=True)
+        except Exception as exc:
+            raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
+        if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
+            raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
+        saved = json.loads(st["config"])
+        for key in ("model", "schedule", "diffusion_steps", "text_encoder"):
+            if saved.get(key) != getattr(self.cfg, key):
+                raise CheckpointError(
+                    f"{path}: checkpoint was trained with {key}={saved.get(key)!r}, config says {getattr(self.cfg, key)!r}"
+                )
+        self.net.load_state_dict(st["net"])
+        self.ema.load_state_dict(st["ema"])
+        self.opt.load_state_dict(st["opt"])
+        self.sampler.set_state(json.loads(st["sampler"]))
+        self.gen.set_state(st["gen"])
+        torch.set_rng_state(st["torch_rng"])
+        self.step = int(st["step"])
+        self.elapsed = float(st["elapsed"])
+        self.history = json.loads(st["history"])
+
+    # -- steps --------------------------------------------------------------------------------
+    def lr_at(self, step: int) -> float:
+        cfg = self.cfg
+        if step < cfg.warmup_steps:
+            return cfg.lr * (step + 1) / cfg.warmup_steps
+        frac = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.max_steps - cfg.warmup_steps))
+        return cfg.lr * (cfg.min_lr_ratio + (1 - cfg.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * frac)))
+
+    def batch(self, sampler: WindowSampler, bs: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x, mask, texts = sampler.sample(bs)
+        x0 = (torch.from_numpy(x).to(self.device) - self.mean_t) / self.std_t
+        mask_t = torch.from_numpy(mask).to(self.device)
+        x0 = x0 * mask_t[..., None]
+        emb = self.text_emb[torch.tensor([self.text_index[t] for t in texts], device=self.device)]
+        return x0, mask_t, emb
+
+    def loss(
+        self, net: MDM, x0: torch.Tensor, mask: torch.Tensor, emb: torch.Tensor, gen: torch.Generator
+    ) -> tuple[torch.Tensor, dict[str, float]]:
+        B = x0.shape[0]
+        t = torch.randint(0, self.schedule.num_steps, (B,), generator=gen).to(self.device)
+        noise = torch.randn(x0.shape, generator=gen).to(self.device)
+        ab = self.abar[t][:, None, None]
+        xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+        pred = net(xt, t, text_emb=emb, mask=mask)
+        m = mask[..., None].float()
+        n_valid = m.sum() * x0.shape[-1]
+        l_feat = (((pred - x0) ** 2) * m).sum() / n_valid
+        terms = {"feat": float(l_feat.detach())}
+        total = l_feat
+        if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0:
+            fp = pred * self.std_t + self.mean_t
+            ft = x0 * self.std_t + self.mean_t
+            jp, jt = recover_from_ric(fp), recover_from_ric(ft)
+            rel_p = jp - jp[:, :, :1]
+            rel_t = jt - jt[:, :, :1]
+            vm = (mask[:, 1:] & mask[:, :-1]).float()[..., None, None]
+            if self.cfg.lambda_vel > 0:
+                vp, vt = rel_p[:, 1:] - rel_p[:, :-1], rel_t[:, 1:] - rel_t[:, :-1]
+                l_vel = (((vp - vt) ** 2) * vm).sum() / (vm.sum() * 66).clamp(min=1)
+                total = total + self.cfg.lambda_vel * l_vel
+                terms["vel"] = float(l_vel.detach())
+            if self.cfg.lambda_foot > 0:
+                contact = ft[:, :-1, 259:263] > 0.5  # (B, L-1, 4)
+                feet = jp[:, :, list(FOOT_JOINTS)]
+                fv = ((feet[:, 1:] - feet[:, :-1]) ** 2).sum(-1)  # (B, L-1, 4)
+                cm = contact.float() * vm[..., 0, 0][..., None]
+                l_foot = (fv * cm).sum() / cm.sum().clamp(min=1)
+                total = total + self.cfg.lambda_foot * l_foot
+                terms["foot"] = float(l_foot.detach())
+        terms["total"] = float(total.detach())
+        return total, terms
+
+    @torch.no_grad()
+    def validate(self) -> float:
+        sampler = WindowSampler(
+            self.data, "val", self.cfg.min_frames, self.cfg.max_frames, self.cfg.locomotion_weight, seed=1234
+        )
+        gen = torch.Generator().manual_seed(4321)
+        losses = []
+        for _ in range(self.cfg.val_batches):
+            x0, mask, emb = self.batch(sampler, self.cfg.batch_size)
+            losses.append(self.loss(self.ema, x0, mask, emb, gen)[1]["feat"])
+        return float(np.mean(losses))
+
+    def train_step(self) -> dict[str, float]:
+        self.net.train()
+        for g in self.opt.param_groups:
+            g["lr"] = self.lr_at(self.step)
+        x0, mask, emb = self.batch(self.sampler, self.cfg.batch_size)
+        loss, terms = self.loss(self.net, x0, mask, emb, self.gen)
+        if not torch.isfinite(loss):
+            raise MotionLGDError(f"training loss became {float(loss)} at step {self.step}")
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        terms["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.cfg.grad_clip))
+        self.opt.step()
+        decay = min(self.cfg.ema_decay, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for pe, p in zip(self.ema.parameters(), self.net.parameters()):
+                pe.lerp_(p, 1 - decay)
+        self.step += 1
+        return terms
+
+
+def train(
+    cfg: TrainConfig,
+    *,
+    resume: bool = False,
+    device: str | torch.device = "cpu",
+    max_minutes: float | None = None,
+    export_to: str | Path | None = None,
+    progress: bool = True,
+) -> Path:
+    """Train (or continue training) a model; returns the checkpoint path.
+
+    Args:
+        cfg: training settings.
+        resume: continue from ``<out>/last.pt`` if it exists (error if ``False`` and it exists).
+        device: "cpu" or "cuda".
+        max_minutes: stop (after checkpointing) when this much wall time has passed.
+        export_to: when training reaches ``max_steps``, write the EMA model there.
+        progress: show a progress bar.
+    """
+    device = torch.device(device)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = cfg.out_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "last.pt"
+    if ckpt.exists() and not resume:
+        raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
+    data = build_dataset(cfg.data, cfg.sources)
+    log.info(
+        "data: %d clips, %d frames (%.1f min at 20 fps)",
+        len(data.lengths),
+        len(data.features),
+        len(data.features) / 1200,
+    )
+    tr = _Trainer(cfg, data, device)
+    if ckpt.exists():
+        tr.load(ckpt)
+        log.info("resumed from %s at step %d", ckpt, tr.step)
+    logf = (out / "log.jsonl").open("a")
+    start = time.time()
+    last_ckpt = time.time()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.max_steps, initial=tr.step, desc="train", dynamic_ncols=True)
+    try:
+        while tr.step < cfg.max_steps:
+            t0 = time.time()
+            terms = tr.train_step()
+            tr.elapsed += time.time() - t0
+            rec: dict[str, Any] = {"step": tr.step, "lr": tr.lr_at(tr.step - 1), **terms}
+            if tr.step % cfg.val_every == 0 or tr.step == cfg.max_steps:
+                rec["val"] = tr.validate()
+                tr.history.append({"step": tr.step, "train": terms["feat"], "val": rec["val"]})
+            logf.write(json.dumps(rec) + "\n")
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{terms['feat']:.4f}", **({"val": f"{rec['val']:.4f}"} if "val" in rec else {}))
+            if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:
+                _atomic_torch_save(tr.state(), ckpt)
+                logf.flush()
+                last_ckpt = time.time()
+            if max_minutes is not None and time.time() - start > max_minutes * 60:
+                log.info("stopping after %.1f minutes at step %d", max_minutes, tr.step)
+                break
+    finally:
+        _atomic_torch_save(tr.state(), ckpt)
+        logf.close()
+        if bar is not None:
+            bar.close()
+    if tr.step >= cfg.max_steps and export_to is not None:
+        export_model(tr, Path(export_to))
+    return ckpt
+
+
+def export_model(tr: _Trainer, directory: Path, overwrite: bool = True) -> Path:
+    """Write the trainer's EMA network as a motionlgd model folder."""
+    val = tr.history[-1]["val"] if tr.history else float("nan")
+    return save_model(
+        directory,
+        tr.ema,
+        tr.mean,
+        tr.std,
+        schedule_kind=tr.cfg.schedule,
+        num_steps=tr.cfg.diffusion_steps,
+        text_encoder=tr.cfg.text_encoder,
+        max_frames=tr.cfg.max_frames,
+        name=tr.cfg.name,
+        extra={
+            "training": {
+                "steps": tr.step,
+                "hours": round(tr.elapsed / 3600, 3),
+                "val_loss": val,
+                "batch_size": tr.cfg.batch_size,
+                "sources": sorted(set(tr.data.sources.tolist())),
+                "clips": int((~tr.data.mirrored).sum()),
+            }
+        },
+        overwrite=overwrite,
+    )

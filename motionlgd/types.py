@@ -1,0 +1,32 @@
+"""Protocols shared across motionlgd."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import torch
+
+__all__ = ["Cond", "Denoiser", "MotionLoss"]
+
+#: Conditioning passed through samplers to denoisers, e.g. ``{"text_emb": (B, E), "mask": (B, T)}``.
+Cond = Mapping[str, Any]
+
+
+@runtime_checkable
+class Denoiser(Protocol):
+    """Predicts the clean sample from a noisy one.
+
+    ``denoiser(x_t, t, cond) -> x0`` with ``x_t (B, T, D)`` normalised features,
+    ``t (B,)`` long model timesteps, and ``x0 (B, T, D)``. A denoiser may expose
+    ``schedule`` (the model's full ``NoiseSchedule``) for wrappers that need it.
+    """
+
+    def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class MotionLoss(Protocol):
+    """A differentiable loss on decoded motion: joints ``(B, T, 22, 3)`` metres -> ``(B,)``."""
+
+    def __call__(self, joints: torch.Tensor) -> torch.Tensor: ...
