@@ -85,6 +85,27 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-minutes", type=float, help="stop (after checkpointing) after this many minutes")
     t.add_argument("--export", help="write the finished EMA model to this folder")
 
+    e = sub.add_parser("export", help="export a motion.npz to BVH, npz or SMPL-style npz")
+    e.add_argument("motion", help="motion.npz written by 'motionlgd generate' (or any npz with joints)")
+    e.add_argument(
+        "-o", "--out", required=True, help="output file; with several samples, _<i> is added before the suffix"
+    )
+    e.add_argument("--format", choices=["bvh", "npz", "smpl"], help="default: from the suffix (.bvh / .npz)")
+    e.add_argument("--sample", type=int, help="export only this sample")
+    e.add_argument("--up", choices=["y", "z"], default=None, help="up axis (bvh default y, smpl default z)")
+    e.add_argument("--units", choices=["m", "cm"], default="m", help="BVH units")
+    e.add_argument("--euler", default="ZXY", help="BVH Euler order (any of the 6, e.g. ZXY, XYZ)")
+    e.add_argument("--clean-feet", action="store_true", help="pin feet during contacts before exporting (less skating)")
+    e.add_argument("--overwrite", action="store_true")
+
+    im = sub.add_parser("import", help="import a BVH clip as a motion.npz (22 joints, 20 fps, features)")
+    im.add_argument("bvh", help="BVH file (CMU, SMPL-named, Mixamo-like, ACCAD or Daz joint names)")
+    im.add_argument("-o", "--out", required=True, help="output .npz")
+    im.add_argument("--scale", type=float, help="metres per file unit (default: guessed from the body size)")
+    im.add_argument("--up", choices=["y", "z"], default="y", help="up axis of the file")
+    im.add_argument("--text", default="", help="description stored with the motion")
+    im.add_argument("--overwrite", action="store_true")
+
     i = sub.add_parser("info", help="describe a model (default: the shipped one)")
     i.add_argument("--model", help="model folder")
     return parser
@@ -178,30 +199,15 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """``motionlgd render``."""
-    import numpy as np
-
     from .errors import ShapeError
-    from .io import load_npz
     from .render import render_motion, render_topdown
     from .scenario import parse_scenario
 
-    src = Path(args.motion)
-    if not src.is_file():
-        raise MotionLGDError(f"motion file not found: {src}")
-    try:
-        data = load_npz(src)
-    except (ValueError, OSError) as exc:
-        raise ShapeError(f"{src}: not a readable npz file ({exc})") from exc
-    if "joints" not in data:
-        raise ShapeError(f"{src}: has no 'joints' array")
-    joints = np.asarray(data["joints"])
-    if joints.ndim == 3:
-        joints = joints[None]
+    joints, fps, data = _load_batch(Path(args.motion))
     if args.sample is not None:
         if not 0 <= args.sample < joints.shape[0]:
             raise ShapeError(f"--sample {args.sample} out of range: the file has {joints.shape[0]} sample(s)")
         joints = joints[args.sample : args.sample + 1]
-    fps = float(data["fps"]) if "fps" in data else 20.0
     scene = None
     if "scenario" in data:
         import yaml
@@ -226,6 +232,89 @@ def cmd_render(args: argparse.Namespace) -> int:
             progress=not args.quiet,
         )
     print(f"wrote {out}")
+    return 0
+
+
+def _load_batch(path: Path) -> tuple[Any, float, dict[str, Any]]:
+    import numpy as np
+
+    from .errors import ShapeError
+    from .io import load_npz
+
+    if not path.is_file():
+        raise MotionLGDError(f"motion file not found: {path}")
+    try:
+        data = load_npz(path)
+    except (ValueError, OSError) as exc:
+        raise ShapeError(f"{path}: not a readable npz file ({exc})") from exc
+    if "joints" not in data:
+        raise ShapeError(f"{path}: has no 'joints' array")
+    joints = np.asarray(data["joints"])
+    if joints.ndim == 3:
+        joints = joints[None]
+        data = {k: (v[None] if k == "features" else v) for k, v in data.items()}
+    if joints.ndim != 4 or joints.shape[2:] != (22, 3):
+        raise ShapeError(f"{path}: joints must have shape (N, T, 22, 3) or (T, 22, 3), got {joints.shape}")
+    fps = float(data["fps"]) if "fps" in data else 20.0
+    return joints, fps, data
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``motionlgd export``."""
+    from .export import clean_foot_contacts, export_motion
+    from .io import check_writable
+    from .motion.motion import Motion
+
+    joints, fps, data = _load_batch(Path(args.motion))
+    idx = list(range(joints.shape[0]))
+    if args.sample is not None:
+        if not 0 <= args.sample < joints.shape[0]:
+            raise MotionLGDError(f"--sample {args.sample} out of range: the file has {joints.shape[0]} sample(s)")
+        idx = [args.sample]
+    out = Path(args.out)
+    outs = [out] if len(idx) == 1 else [out.with_name(f"{out.stem}_{i}{out.suffix}") for i in idx]
+    check_writable(outs, args.overwrite)
+    fmt = args.format or ("bvh" if out.suffix.lower() == ".bvh" else "npz" if out.suffix.lower() == ".npz" else None)
+    if fmt is None:
+        raise MotionLGDError(f"cannot tell the format from {out.name!r}: pass --format bvh|npz|smpl")
+    options: dict[str, Any] = {"overwrite": args.overwrite}
+    if fmt == "bvh":
+        options.update(units=args.units, euler_order=args.euler.upper(), up=args.up or "y")
+    elif fmt == "smpl" and args.up:
+        options["up"] = args.up
+    meta: dict[str, Any] = {}
+    for k in ("scenario", "metrics"):
+        if k in data:
+            meta[k] = str(data[k])
+    for i, path in zip(idx, outs):
+        feats = data["features"][i] if "features" in data and not args.clean_feet else None
+        motion = Motion(
+            joints=joints[i], features=feats, fps=fps, text=str(data.get("prompt", "")), metadata={**meta, "sample": i}
+        )
+        if args.clean_feet:
+            res = clean_foot_contacts(motion)
+            print(
+                f"sample {i}: foot skating {res.metrics['skating_before']:.3f} -> {res.metrics['skating_after']:.3f}"
+            )
+            motion = Motion(joints=res.joints, fps=fps, text=motion.text, metadata=motion.metadata)
+        export_motion(motion, path, format=fmt, **options)
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """``motionlgd import``."""
+    from .data.importers import import_bvh
+    from .io import check_writable, save_npz
+
+    out = Path(args.out)
+    check_writable([out], args.overwrite)
+    m = import_bvh(args.bvh, scale=args.scale, up=args.up, text=args.text)
+    arrays: dict[str, Any] = {"joints": m.joints[None], "fps": m.fps, "prompt": m.text}
+    if m.features is not None:
+        arrays["features"] = m.features[None]
+    save_npz(out, arrays, overwrite=args.overwrite)
+    print(f"imported {m.num_frames} frames ({m.duration:.1f} s at {m.fps:g} fps) -> {out}")
     return 0
 
 
@@ -284,6 +373,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_train(args)
         if args.command == "info":
             return cmd_info(args)
+        if args.command == "export":
+            return cmd_export(args)
+        if args.command == "import":
+            return cmd_import(args)
     except OutputExistsError as exc:
         if args.debug:
             raise

@@ -89,6 +89,8 @@ class NoiseSchedule:
         """
         if not 1 <= num_steps <= self.num_steps:
             raise ValueError(f"cannot respace a {self.num_steps}-step schedule to {num_steps} steps")
+        if num_steps == self.num_steps:
+            return self
         keep = np.unique(np.round(np.linspace(0, self.num_steps - 1, num_steps)).astype(np.int64))
         if len(keep) != num_steps:  # pragma: no cover - linspace over integers is distinct here
             raise ValueError(f"cannot respace to {num_steps} distinct steps")

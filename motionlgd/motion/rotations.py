@@ -109,15 +109,15 @@ def qbetween(u: ArrayT, v: ArrayT) -> ArrayT:
     w = 1.0 + (un * vn).sum(-1, keepdims=True) if not _is_torch(u) else 1.0 + (un * vn).sum(-1, keepdim=True)
     axis = _cross(un, vn)
     q = np.concatenate([w, axis], axis=-1) if not _is_torch(u) else torch.cat([w, axis], dim=-1)
-    # opposite vectors: pick a perpendicular axis
+    # opposite vectors (the unnormalised quaternion vanishes): pick a perpendicular axis
     if _is_torch(u):
-        bad = w[..., 0] < 1e-8
+        bad = _norm(q, keepdim=False) < 16 * torch.finfo(q.dtype).eps ** 0.5
         if bool(bad.any()):
             perp = _perpendicular(un[bad])
             q = q.clone()
             q[bad] = torch.cat([torch.zeros_like(perp[..., :1]), perp], dim=-1)
     else:
-        bad = w[..., 0] < 1e-8
+        bad = _norm(q, keepdim=False) < 16 * np.finfo(q.dtype).eps ** 0.5
         if np.any(bad):
             perp = _perpendicular(un[bad])
             q = q.copy()
@@ -158,28 +158,42 @@ def quat_to_matrix(q: ArrayT) -> ArrayT:
 
 
 def matrix_to_quat(m: ArrayT) -> ArrayT:
-    """Unit quaternions ``(..., 4)`` (w >= 0) of rotation matrices ``(..., 3, 3)``."""
-    m_np = None if _is_torch(m) else m
-    xp_sqrt = torch.sqrt if m_np is None else np.sqrt
+    """Unit quaternions ``(..., 4)`` (w >= 0) of rotation matrices ``(..., 3, 3)``.
+
+    Shepperd's method: the largest of the four candidate components is taken with a
+    square root and the others from off-diagonal sums, which keeps full precision for
+    rotations near 0 and near pi.
+    """
+    torch_in = _is_torch(m)
     m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
-    if m_np is None:
-        clamp = lambda a: torch.clamp(a, min=0.0)  # noqa: E731
+    m01, m02, m10, m12, m20, m21 = m[..., 0, 1], m[..., 0, 2], m[..., 1, 0], m[..., 1, 2], m[..., 2, 0], m[..., 2, 1]
+    # 4 * q_i^2 for i in (w, x, y, z)
+    sq = _stack([1 + m00 + m11 + m22, 1 + m00 - m11 - m22, 1 - m00 + m11 - m22, 1 - m00 - m11 + m22])
+    if torch_in:
+        root = torch.sqrt(torch.clamp(sq, min=0.0))
+        best = sq.argmax(-1, keepdim=True)
     else:
-        clamp = lambda a: np.maximum(a, 0.0)  # noqa: E731
-    w = 0.5 * xp_sqrt(clamp(1 + m00 + m11 + m22) + 1e-12)
-    x = 0.5 * xp_sqrt(clamp(1 + m00 - m11 - m22) + 1e-12)
-    y = 0.5 * xp_sqrt(clamp(1 - m00 + m11 - m22) + 1e-12)
-    z = 0.5 * xp_sqrt(clamp(1 - m00 - m11 + m22) + 1e-12)
-    sign = torch.sign if m_np is None else np.sign
-
-    def _sgn(a):
-        s = sign(a)
-        return s + (s == 0)
-
-    x = x * _sgn(m[..., 2, 1] - m[..., 1, 2])
-    y = y * _sgn(m[..., 0, 2] - m[..., 2, 0])
-    z = z * _sgn(m[..., 1, 0] - m[..., 0, 1])
-    return qnormalize(_stack([w, x, y, z]))
+        root = np.sqrt(np.maximum(sq, 0.0))
+        best = np.argmax(sq, axis=-1)[..., None]
+    # candidate quaternions (rows) scaled by 4 * q_i, one per choice of the largest component
+    cands = _stack(
+        [
+            _stack([root[..., 0] ** 2, m21 - m12, m02 - m20, m10 - m01]),
+            _stack([m21 - m12, root[..., 1] ** 2, m10 + m01, m02 + m20]),
+            _stack([m02 - m20, m10 + m01, root[..., 2] ** 2, m21 + m12]),
+            _stack([m10 - m01, m20 + m02, m21 + m12, root[..., 3] ** 2]),
+        ],
+        axis=-2,
+    )  # (..., 4, 4)
+    if torch_in:
+        denom = 2 * torch.gather(root, -1, best).clamp(min=1e-30)
+        q = torch.gather(cands, -2, best[..., None].expand(*best.shape[:-1], 1, 4))[..., 0, :] / denom
+        q = q * torch.where(q[..., :1] < 0, -1.0, 1.0)
+    else:
+        denom = 2 * np.maximum(np.take_along_axis(root, best, -1), 1e-30)
+        q = np.take_along_axis(cands, best[..., None], -2)[..., 0, :] / denom
+        q = q * np.where(q[..., :1] < 0, -1, 1).astype(q.dtype)
+    return qnormalize(q)
 
 
 def matrix_to_6d(m: ArrayT) -> ArrayT:
@@ -203,16 +217,18 @@ def rotation_6d_to_matrix(d6: ArrayT) -> ArrayT:
 def axis_angle_to_matrix(aa: ArrayT) -> ArrayT:
     """Rotation matrices ``(..., 3, 3)`` from axis-angle vectors ``(..., 3)`` (radians)."""
     angle = _norm(aa)
+    half = angle / 2
+    # sin(angle/2) / angle, with its Taylor series near 0
     if _is_torch(aa):
-        small = angle < 1e-8
-        axis = aa / torch.where(small, torch.ones_like(angle), angle)
-        half = angle / 2
-        q = torch.cat([torch.cos(half), axis * torch.sin(half)], dim=-1)
+        small = angle < 1e-4
+        safe = torch.where(small, torch.ones_like(angle), angle)
+        k = torch.where(small, 0.5 - angle**2 / 48, torch.sin(half) / safe)
+        q = torch.cat([torch.cos(half), aa * k], dim=-1)
     else:
-        small = angle < 1e-8
-        axis = aa / np.where(small, 1.0, angle)
-        half = angle / 2
-        q = np.concatenate([np.cos(half), axis * np.sin(half)], axis=-1)
+        small = angle < 1e-4
+        safe = np.where(small, 1.0, angle)
+        k = np.where(small, 0.5 - angle**2 / 48, np.sin(half) / safe)
+        q = np.concatenate([np.cos(half), aa * k], axis=-1)
     return quat_to_matrix(q)
 
 

@@ -1,0 +1,78 @@
+"""Export motions (BVH with joint rotations, plain npz, SMPL-style npz) and clean foot contacts.
+
+See ``docs/export.md`` for the file formats, axes, units and the rest pose.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..motion.motion import Motion
+from .bvh import EULER_ORDERS, export_bvh, matrix_to_euler
+from .footclean import FootCleanResult, clean_foot_contacts, detect_foot_contacts
+from .ik import IKResult, forward_kinematics, joints_to_rotations, rest_offsets
+from .npz import export_npz, load_motion_npz
+from .smpl import export_smpl, smpl_params
+
+__all__ = [
+    "EULER_ORDERS",
+    "EXPORT_FORMATS",
+    "FootCleanResult",
+    "IKResult",
+    "clean_foot_contacts",
+    "detect_foot_contacts",
+    "export_bvh",
+    "export_motion",
+    "export_npz",
+    "export_smpl",
+    "forward_kinematics",
+    "joints_to_rotations",
+    "load_motion_npz",
+    "matrix_to_euler",
+    "rest_offsets",
+    "smpl_params",
+]
+
+#: Formats of :func:`export_motion`.
+EXPORT_FORMATS: tuple[str, ...] = ("bvh", "npz", "smpl")
+
+
+def export_motion(
+    motion: Motion | np.ndarray,
+    path: str | os.PathLike[str],
+    format: str | None = None,
+    **options: Any,
+) -> Path:
+    """Write a motion in one of :data:`EXPORT_FORMATS`.
+
+    Args:
+        motion: a :class:`Motion` (``(T, 22, 3)`` joints are accepted for bvh/smpl).
+        path: output file.
+        format: ``"bvh"``, ``"npz"`` or ``"smpl"``; ``None`` infers ``bvh``/``npz`` from the
+            suffix (``.npz`` means the plain motion npz, ask for ``"smpl"`` explicitly).
+        **options: passed to :func:`export_bvh`, :func:`export_npz` or :func:`export_smpl`
+            (e.g. ``overwrite=True``, ``up="z"``, ``units="cm"``, ``euler_order="XYZ"``).
+
+    Returns:
+        The written path.
+    """
+    if format is None:
+        suffix = Path(path).suffix.lower()
+        inferred = {".bvh": "bvh", ".npz": "npz"}.get(suffix)
+        if inferred is None:
+            raise ValueError(f"cannot infer the export format from {str(path)!r}; pass format= one of {EXPORT_FORMATS}")
+        format = inferred
+    fmt = format.lower()
+    if fmt == "bvh":
+        return export_bvh(motion, path, **options)
+    if fmt == "npz":
+        if not isinstance(motion, Motion):
+            motion = Motion(joints=np.asarray(motion), fps=float(options.pop("fps", 20.0)))
+        return export_npz(motion, path, **options)
+    if fmt == "smpl":
+        return export_smpl(motion, path, **options)
+    raise ValueError(f"unknown export format {format!r}; expected one of {', '.join(EXPORT_FORMATS)}")
