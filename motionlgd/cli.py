@@ -58,17 +58,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"motionlgd {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     parser.add_argument("-q", "--quiet", action="store_true", help="only errors")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    common.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="only errors")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    g = sub.add_parser("generate", help="generate motions for a scenario file")
+    def add_parser(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kw)
+
+    g = add_parser("generate", help="generate motions for a scenario file")
     g.add_argument("scenario", nargs="?", help="scenario YAML file (optional: keywords only)")
     _add_generation_args(g)
 
-    d = sub.add_parser("demo", help="run a shipped demo scenario (default: obstacles) and render it")
+    d = add_parser("demo", help="run a shipped demo scenario (default: obstacles) and render it")
     d.add_argument("name", nargs="?", default="obstacles", choices=sorted(DEMOS), help="which demo")
     _add_generation_args(d)
 
-    r = sub.add_parser("render", help="render a motion.npz to mp4/gif (and a top-down png)")
+    r = add_parser("render", help="render a motion.npz to mp4/gif (and a top-down png)")
     r.add_argument("motion", help="motion.npz written by 'motionlgd generate'")
     r.add_argument("-o", "--out", required=True, help="output .mp4, .gif or .png (top-down plot)")
     r.add_argument("--backend", default="auto", help="auto, pyrender or matplotlib")
@@ -76,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--sample", type=int, help="render only this sample (default: all in one scene)")
     r.add_argument("--overwrite", action="store_true")
 
-    t = sub.add_parser("train", help="train (or resume training) a model from a YAML config")
+    t = add_parser("train", help="train (or resume training) a model from a YAML config")
     t.add_argument("config", help="training config YAML")
     t.add_argument("--resume", action="store_true", help="continue the run's last checkpoint")
     t.add_argument("--device", default="cpu")
@@ -85,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--max-minutes", type=float, help="stop (after checkpointing) after this many minutes")
     t.add_argument("--export", help="write the finished EMA model to this folder")
 
-    e = sub.add_parser("export", help="export a motion.npz to BVH, npz or SMPL-style npz")
+    e = add_parser("export", help="export a motion.npz to BVH, npz or SMPL-style npz")
     e.add_argument("motion", help="motion.npz written by 'motionlgd generate' (or any npz with joints)")
     e.add_argument(
         "-o", "--out", required=True, help="output file; with several samples, _<i> is added before the suffix"
@@ -98,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--clean-feet", action="store_true", help="pin feet during contacts before exporting (less skating)")
     e.add_argument("--overwrite", action="store_true")
 
-    im = sub.add_parser("import", help="import a BVH clip as a motion.npz (22 joints, 20 fps, features)")
+    im = add_parser("import", help="import a BVH clip as a motion.npz (22 joints, 20 fps, features)")
     im.add_argument("bvh", help="BVH file (CMU, SMPL-named, Mixamo-like, ACCAD or Daz joint names)")
     im.add_argument("-o", "--out", required=True, help="output .npz")
     im.add_argument("--scale", type=float, help="metres per file unit (default: guessed from the body size)")
@@ -106,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--text", default="", help="description stored with the motion")
     im.add_argument("--overwrite", action="store_true")
 
-    i = sub.add_parser("info", help="describe a model (default: the shipped one)")
+    i = add_parser("info", help="describe a model (default: the shipped one)")
     i.add_argument("--model", help="model folder")
     return parser
 
@@ -293,9 +299,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         )
         if args.clean_feet:
             res = clean_foot_contacts(motion)
-            print(
-                f"sample {i}: foot skating {res.metrics['skating_before']:.3f} -> {res.metrics['skating_after']:.3f}"
-            )
+            print(f"sample {i}: foot skating {res.metrics['skating_before']:.3f} -> {res.metrics['skating_after']:.3f}")
             motion = Motion(joints=res.joints, fps=fps, text=motion.text, metadata=motion.metadata)
         export_motion(motion, path, format=fmt, **options)
         print(f"wrote {path}")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import numpy as np
 
 from .errors import NumericalError, OutputExistsError
 
-__all__ = ["atomic_write", "check_writable", "load_npz", "save_json", "save_npz"]
+__all__ = ["atomic_path", "atomic_write", "check_writable", "load_npz", "save_json", "save_npz"]
 
 
 def check_writable(paths: Iterable[str | Path], overwrite: bool) -> None:
@@ -25,26 +26,39 @@ def check_writable(paths: Iterable[str | Path], overwrite: bool) -> None:
             raise OutputExistsError(f"{p} already exists; pass --overwrite (overwrite=True) to replace it")
 
 
-def atomic_write(path: str | Path, write: Callable[[Path], None], overwrite: bool = False) -> Path:
-    """Call ``write(tmp_path)`` on a temporary file beside ``path``, then rename it into place.
+@contextlib.contextmanager
+def atomic_path(path: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary file path beside ``path``; on success rename it onto ``path``.
 
     The output appears only when complete; on any error the temporary file is removed and
-    an existing file at ``path`` is left untouched.
+    an existing file at ``path`` is left untouched. The file gets the usual permissions
+    (``0o666`` less the umask), not ``mkstemp``'s private ``0o600``.
     """
     path = Path(path)
+    if path.is_dir():
+        raise OutputExistsError(f"{path} is a directory")
     check_writable([path], overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix + ".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp" + path.suffix)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
     tmp_path = Path(tmp)
     try:
-        write(tmp_path)
+        yield tmp_path
         if not overwrite and path.exists():
             raise OutputExistsError(f"{path} appeared while writing; not replaced")
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
-    return path
+
+
+def atomic_write(path: str | Path, write: Callable[[Path], None], overwrite: bool = False) -> Path:
+    """Call ``write(tmp_path)`` inside :func:`atomic_path`; returns ``path``."""
+    with atomic_path(path, overwrite) as tmp:
+        write(tmp)
+    return Path(path)
 
 
 def save_npz(path: str | Path, arrays: dict[str, Any], overwrite: bool = False) -> Path:

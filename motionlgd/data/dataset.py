@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,21 +103,17 @@ class ProcessedData:
 
     def save(self, path: Path) -> None:
         """Write an ``.npz`` (no pickled objects) atomically."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-        os.close(fd)
-        try:
-            np.savez(
-                tmp,
-                **{
-                    k: (np.asarray(v).astype(str) if np.asarray(v).dtype == object else v)
-                    for k, v in self.__dict__.items()
-                },
-            )
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        from ..io import atomic_write
+
+        arrays = {
+            k: (np.asarray(v).astype(str) if np.asarray(v).dtype == object else v) for k, v in self.__dict__.items()
+        }
+
+        def _w(tmp: Path) -> None:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+
+        atomic_write(path, _w, overwrite=True)
 
     @classmethod
     def load(cls, path: Path) -> ProcessedData:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ import torch
 
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError
+from ..io import atomic_write
 from .bundle import MotionModel
 from .text import TextEncoder, get_text_encoder
 from .transformer import MDM, MDM_HUMANML_DEFAULTS
@@ -48,14 +47,7 @@ def default_model_dir() -> Path:
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: tmp.write_bytes(data), overwrite=True)
 
 
 def load_state_dict_checked(

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -24,6 +22,7 @@ import torch
 from ..data.dataset import ProcessedData, WindowSampler, build_dataset, cache_dir, feature_stats
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
+from ..io import atomic_write
 from ..models.checkpoint import save_model
 from ..models.text import get_text_encoder
 from ..models.transformer import MDM
@@ -104,14 +103,7 @@ def load_config(path: str | Path) -> TrainConfig:
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda tmp: torch.save(obj, tmp), overwrite=True)
 
 
 class _Trainer:

@@ -1,0 +1,102 @@
+"""Top-down PNG of root trajectories against the path, waypoints and obstacles (matplotlib).
+
+The view is from above (+y): ``z`` points up the page and ``x`` to the left, so a person
+walking up the page has their left (+x) on the left of the picture, as in the videos.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import MotionLGDError
+from ._deps import require
+from ._inputs import as_joint_batch, check_size
+from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
+from .video import atomic_output, check_output_path
+
+__all__ = ["render_topdown"]
+
+
+def render_topdown(
+    joints: Any,
+    out_png: str | os.PathLike[str],
+    scene: SceneSpec | None = None,
+    labels: Sequence[str] | None = None,
+    overwrite: bool = False,
+    size: tuple[int, int] = (800, 800),
+    dpi: int = 100,
+) -> Path:
+    """Draw root trajectories seen from above and save a PNG.
+
+    Args:
+        joints: ``(T, 22, 3)`` or ``(N, T, 22, 3)`` joint positions in metres (Y up); only the
+            root (joint 0) ground track ``(x, z)`` is drawn, with the start (circle), the end
+            (triangle) and the pelvis position every second (dots, at 20 fps).
+        out_png: output ``.png`` path (parents are created).
+        scene: path / waypoints / obstacles / ghost / title (:class:`SceneSpec`).
+        labels: one legend label per sample (default ``sample 0``, ``sample 1``, ...).
+        overwrite: replace an existing file (else :class:`~motionlgd.errors.OutputExistsError`).
+        size: ``(width, height)`` of the PNG in pixels.
+        dpi: resolution used for text and line widths.
+
+    Returns:
+        The written path.
+    """
+    arr = as_joint_batch(joints)
+    w, h = check_size(size)
+    if isinstance(scene, dict):
+        scene = SceneSpec.from_dict(scene)
+    scene = scene if scene is not None else SceneSpec()
+    n = arr.shape[0]
+    if labels is not None and len(labels) != n:
+        raise MotionLGDError(f"labels has {len(labels)} entries for {n} samples")
+    labels = list(labels) if labels is not None else ([f"sample {i}" for i in range(n)] if n > 1 else ["motion"])
+    path = check_output_path(out_png, overwrite, (".png",))
+    require("matplotlib", "render_topdown")
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon as PolygonPatch
+
+    fig = Figure(figsize=(w / dpi, h / dpi), dpi=dpi, facecolor="white")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    for k, obs in enumerate(scene.obstacles):
+        outline = obstacle_outline(obs, segments=96)
+        ax.add_patch(PolygonPatch(outline, closed=True, facecolor=(*OBSTACLE_COLOR, 0.35), edgecolor=OBSTACLE_COLOR,
+                                  lw=1.5, label="obstacle" if k == 0 else None))  # fmt: skip
+    if scene.path is not None:
+        p = np.asarray(scene.path)
+        ax.plot(p[:, 0], p[:, 1], color=PATH_COLOR, lw=2, ls="--", label="target path", zorder=2)
+    if scene.ghost is not None:
+        g = np.asarray(scene.ghost)[:, 0]
+        ax.plot(g[:, 0], g[:, 2], color=GHOST_COLOR, lw=2, ls=":", label=scene.ghost_label or "ghost", zorder=3)
+    for i in range(n):
+        root = arr[i, :, 0]
+        c = sample_color(i)
+        ax.plot(root[:, 0], root[:, 2], color=c, lw=2.2, label=labels[i], zorder=4)
+        ax.plot(root[::20, 0], root[::20, 2], color=c, marker=".", ls="none", markersize=5, zorder=4)
+        ax.plot(root[0, 0], root[0, 2], color=c, marker="o", markersize=8, mec="black", mew=0.6, zorder=5)
+        ax.plot(root[-1, 0], root[-1, 2], color=c, marker="^", markersize=9, mec="black", mew=0.6, zorder=5)
+    for k, wp in enumerate(scene.waypoints):
+        x, z = wp["position"]
+        ax.plot(x, z, marker="*", color=WAYPOINT_COLOR, markersize=16, mec="black", mew=0.7, ls="none",
+                label="waypoint" if k == 0 else None, zorder=6)  # fmt: skip
+        text = f"{k + 1}" + (f" @ {wp['time']:g}s" if "time" in wp else "")
+        ax.annotate(text, (x, z), textcoords="offset points", xytext=(8, 6), fontsize=8, zorder=7)
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.invert_xaxis()  # seen from above: +x (body left) to the left when +z is up the page
+    ax.grid(True, color="0.85", lw=0.6)
+    ax.set_xlabel("x [m] (seen from above)")
+    ax.set_ylabel("z [m]")
+    if scene.title:
+        ax.set_title(scene.title)
+    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    fig.tight_layout()
+    with atomic_output(path, overwrite) as tmp:
+        fig.savefig(tmp, format="png", dpi=dpi, facecolor="white")
+    return path

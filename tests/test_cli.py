@@ -1,0 +1,209 @@
+"""The command line: outputs, never overwriting, and one-line errors that write nothing."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from motionlgd.cli import main
+
+SCEN = """
+prompt: a person walks
+duration: 2.0
+num_samples: 2
+path: {points: [[0, 0], [0, 2]]}
+obstacles: [{type: disc, center: [0.3, 1.0], radius: 0.2}]
+guidance: {method: lgd_mc, n: 4}
+sampler: {name: ddim, steps: 4}
+"""
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture()
+def scenario(tmp_path):
+    f = tmp_path / "scen.yaml"
+    f.write_text(SCEN)
+    return f
+
+
+def test_generate_writes_contract_outputs(tmp_path, scenario, tiny_model_dir, capsys):
+    out = tmp_path / "out"
+    code, stdout, _ = _run(
+        capsys, "generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video", "-q"
+    )
+    assert code == 0, stdout
+    with np.load(out / "motion.npz", allow_pickle=False) as z:
+        assert z["joints"].shape == (2, 40, 22, 3) and z["features"].shape == (2, 40, 263)
+        assert float(z["fps"]) == 20.0 and np.isfinite(z["joints"]).all()
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["method"] == "lgd_mc" and m["n"] == 4 and len(m["per_sample"]) == 2
+    for key in ("path_error_mean_m", "obstacle_penetrated", "foot_skating_ratio"):
+        assert key in m["mean"]
+    assert "time_s" in m
+    # overrides from the command line
+    out2 = tmp_path / "out2"
+    code, _, _ = _run(
+        capsys,
+        "generate",
+        str(scenario),
+        "-o",
+        str(out2),
+        "--model",
+        str(tiny_model_dir),
+        "--no-video",
+        "-q",
+        "--method",
+        "dps",
+        "--steps",
+        "3",
+        "--num-samples",
+        "1",
+    )
+    assert code == 0
+    m2 = json.loads((out2 / "metrics.json").read_text())
+    assert m2["method"] == "dps" and m2["steps"] == 3 and m2["num_samples"] == 1
+
+
+def test_generate_never_overwrites(tmp_path, scenario, tiny_model_dir, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "motion.npz").write_bytes(b"precious")
+    code, _, err = _run(capsys, "generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video")
+    assert code == 2 and "already exists" in err and "--overwrite" in err
+    assert (out / "motion.npz").read_bytes() == b"precious"
+    assert sorted(p.name for p in out.iterdir()) == ["motion.npz"]
+    code, _, _ = _run(
+        capsys,
+        "generate",
+        str(scenario),
+        "-o",
+        str(out),
+        "--model",
+        str(tiny_model_dir),
+        "--no-video",
+        "--overwrite",
+        "-q",
+    )
+    assert code == 0 and (out / "motion.npz").read_bytes() != b"precious"
+
+
+BAD_SCENARIOS = {
+    "one_point_path": ("path: {points: [[0, 0]]}\n", "path.points: needs at least 2 points"),
+    "zero_radius": ("obstacles: [{type: disc, center: [2, 2], radius: 0}]\n", "radius: must be > 0"),
+    "too_long": ("duration: 30\npath: {points: [[0, 0], [0, 9]]}\n", "exceeds the model's maximum"),
+    "unknown_loss": ("losses: [{name: teleport}]\n", "unknown loss 'teleport'"),
+    "start_inside": ("obstacles: [{type: disc, center: [0, 0], radius: 1}]\n", "start point (0, 0) lies inside"),
+    "nan": ("duration: .nan\n", "duration: must be a finite number"),
+    "malformed_yaml": ("path: {points: [[0, 0], [1, 1]\n", "invalid YAML at line"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_SCENARIOS))
+def test_bad_scenarios_fail_with_one_line_and_write_nothing(tmp_path, tiny_model_dir, capsys, name):
+    text, expected = BAD_SCENARIOS[name]
+    f = tmp_path / "bad.yaml"
+    f.write_text(text)
+    out = tmp_path / "out"
+    code, _stdout, err = _run(capsys, "generate", str(f), "-o", str(out), "--model", str(tiny_model_dir), "--no-video")
+    assert code == 2
+    lines = [ln for ln in err.strip().splitlines() if not ln.startswith("WARNING")]
+    assert len(lines) == 1 and lines[0].startswith("motionlgd: error:") and expected in lines[0], err
+    assert "Traceback" not in err
+    assert not out.exists()
+
+
+class _Evil:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        import os
+
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("kind", ["corrupt", "text", "pickle_exploit", "foreign_safetensors"])
+def test_bad_checkpoints_fail_cleanly(tmp_path, scenario, tiny_model_dir, capsys, kind):
+    marker = tmp_path / "pwned"
+    bad = tmp_path / "model"
+    bad.mkdir()
+    (bad / "config.json").write_text((tiny_model_dir / "config.json").read_text())
+    if kind == "corrupt":
+        data = (tiny_model_dir / "model.safetensors").read_bytes()
+        (bad / "model.safetensors").write_bytes(data[: len(data) // 2])
+        spec = ["--model", str(bad)]
+    elif kind == "text":
+        (bad / "model.safetensors").write_text("hello, I am not a model\n")
+        spec = ["--model", str(bad)]
+    elif kind == "foreign_safetensors":
+        from safetensors.numpy import save_file
+
+        save_file({"some.other.weight": np.zeros((3, 3), np.float32)}, str(bad / "model.safetensors"))
+        spec = ["--model", str(bad)]
+    else:
+        evil = tmp_path / "model000100000.pt"
+        with open(evil, "wb") as fh:
+            pickle.dump({"model": _Evil(marker)}, fh)
+        (tmp_path / "args.json").write_text("{}")
+        scen = tmp_path / "mdm.yaml"
+        scen.write_text(SCEN + f"model: {{mdm_checkpoint: {evil}}}\n")
+        scenario, spec = scen, []
+    out = tmp_path / "out"
+    code, _, err = _run(capsys, "generate", str(scenario), "-o", str(out), *spec, "--no-video")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("motionlgd: error:"), err
+    assert ("model.safetensors" in lines[0]) or ("model000100000.pt" in lines[0])
+    assert not marker.exists(), "unpickling executed code"
+    assert not out.exists()
+
+
+def test_import_truncated_bvh_fails_with_line(tmp_path, capsys):
+    bvh = tmp_path / "t.bvh"
+    bvh.write_text(
+        "HIERARCHY\nROOT Hips\n{\n  OFFSET 0 0 0\n  CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation\n"
+        "  End Site\n  {\n    OFFSET 0 1 0\n  }\n}\nMOTION\nFrames: 3\nFrame Time: 0.05\n0 0 0 0 0 0\n0 0 0\n"
+    )
+    out = tmp_path / "m.npz"
+    code, _, err = _run(capsys, "import", str(bvh), "-o", str(out))
+    assert code == 2 and "line" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_debug_shows_traceback(tmp_path, capsys):
+    f = tmp_path / "bad.yaml"
+    f.write_text("path: {points: [[0, 0]]}\n")
+    from motionlgd.errors import ScenarioError
+
+    with pytest.raises(ScenarioError):
+        main(["--debug", "generate", str(f), "-o", str(tmp_path / "o"), "--no-video"])
+
+
+def test_export_round_trip_from_generate(tmp_path, scenario, tiny_model_dir, capsys):
+    out = tmp_path / "out"
+    assert (
+        _run(capsys, "generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video", "-q")[0]
+        == 0
+    )
+    code, _stdout, _ = _run(capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "clip.bvh"))
+    assert code == 0
+    assert (tmp_path / "clip_0.bvh").is_file() and (tmp_path / "clip_1.bvh").is_file()
+    code, _, err = _run(capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "clip.bvh"), "--sample", "0")
+    assert code == 0
+    code, _, err = _run(capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "clip.bvh"), "--sample", "0")
+    assert code == 2 and "already exists" in err
+    code, _, _ = _run(
+        capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "smpl.npz"), "--format", "smpl", "--sample", "1"
+    )
+    assert code == 0
+    with np.load(tmp_path / "smpl.npz", allow_pickle=False) as z:
+        assert z["poses"].shape == (40, 72) and z["trans"].shape == (40, 3)
