@@ -150,6 +150,9 @@ class GuidedDenoiser:
             losses = self.objective(x0)
             return -losses, losses, None
         n = int(self.config.n)
+        dims = getattr(self.objective, "dims", None)
+        if dims is not None:  # the loss reads only these feature dims: perturb just those
+            x0 = x0[..., :dims]
         gen_device = self.generator.device if self.generator is not None else torch.device("cpu")
         eps = torch.randn((n, *x0.shape), generator=self.generator, device=gen_device, dtype=x0.dtype).to(x0.device)
         samples = x0.unsqueeze(0) + r.to(x0.dtype) * eps

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..motion.humanml3d import recover_from_ric
+from ..motion.humanml3d import POSITION_DIMS, joints_from_position_dims
 from ..motion.skeleton import FEATURE_DIM
 
 __all__ = [
@@ -78,6 +78,12 @@ class WeightedSum:
     def __init__(self, items: Sequence[tuple[str, float, LossFn]]) -> None:
         self.items = list(items)
 
+    @property
+    def needs_features(self) -> bool:
+        """Whether any term reads ``motion.features`` (losses say so with ``needs_features``;
+        a loss without the attribute is assumed to need them)."""
+        return any(getattr(fn, "needs_features", True) for _, _, fn in self.items)
+
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         """Total loss ``(...,)``."""
         total = motion.joints.new_zeros(motion.batch_shape)
@@ -142,15 +148,25 @@ def make_objective(
             scenario's start position and heading); identity when None.
 
     Returns:
-        ``objective(x0: (..., B, T, 263)) -> (..., B)``.
+        ``objective(x0: (..., B, T, D)) -> (..., B)``. When the loss reads joint positions
+        only (``needs_features`` is False), the objective has ``dims = POSITION_DIMS``: it
+        reads only the first 67 dims of x0 (root and joint positions), and a guidance
+        wrapper may pass just those (the Monte Carlo noise on the other dims cannot change
+        the loss, so drawing it would only cost time).
     """
+    full = getattr(loss, "needs_features", True)
 
     def objective(x0: torch.Tensor) -> torch.Tensor:
-        assert x0.shape[-1] == FEATURE_DIM
-        feats = x0 * std.to(x0) + mean.to(x0)
-        joints = recover_from_ric(feats)
+        if full:
+            assert x0.shape[-1] == FEATURE_DIM
+            feats = x0 * std.to(x0) + mean.to(x0)
+        else:
+            d = POSITION_DIMS
+            feats = x0[..., :d] * std[:d].to(x0) + mean[:d].to(x0)
+        joints = joints_from_position_dims(feats)
         if world_transform is not None:
             joints = world_transform(joints)
-        return loss(DecodedMotion(joints=joints, features=feats, fps=fps))
+        return loss(DecodedMotion(joints=joints, features=feats if full else None, fps=fps))
 
+    objective.dims = None if full else POSITION_DIMS  # type: ignore[attr-defined]
     return objective

@@ -29,6 +29,8 @@ class ObstacleLoss:
         joints: "root" (pelvis only) or "all" (every joint's ground projection).
     """
 
+    needs_features = False
+
     def __init__(self, shapes: Sequence[Shape], margin: float = 0.1, joints: str = "root") -> None:
         self.shapes = list(shapes)
         self.margin = margin
@@ -46,6 +48,8 @@ class ObstacleLoss:
 class RegionLoss:
     """Stay inside ``shape`` with ``margin`` clearance from its border:
     ``sum over frames/points of relu(sdf(p) + margin)^2`` (m^2), ``(...,)``."""
+
+    needs_features = False
 
     def __init__(self, shape: Shape, margin: float = 0.0, joints: str = "root") -> None:
         self.shape = shape

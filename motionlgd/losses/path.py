@@ -72,6 +72,8 @@ class PathLoss:
     seconds (default: the whole clip). Returns ``(...,)`` in m^2.
     """
 
+    needs_features = False
+
     def __init__(self, path: PolylinePath, t_start: float = 0.0, t_end: float | None = None) -> None:
         self.path = path
         self.t_start = t_start
@@ -107,6 +109,8 @@ class NearestPathLoss:
     point of the path, plus ``end_weight`` times the squared distance of the last frame
     to the path's end (so that standing still is not a solution). ``(...,)`` m^2."""
 
+    needs_features = False
+
     def __init__(self, path: PolylinePath, end_weight: float = 1.0) -> None:
         self.path = path
         self.end_weight = end_weight
@@ -122,6 +126,8 @@ class NearestPathLoss:
 
 class GoalLoss:
     """Squared distance of the final-frame pelvis to ``goal`` (x, z). ``(...,)`` m^2."""
+
+    needs_features = False
 
     def __init__(self, goal: Sequence[float]) -> None:
         self.goal = np.asarray(goal, dtype=np.float64)

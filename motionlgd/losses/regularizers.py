@@ -18,6 +18,8 @@ class FootSkateLoss:
     per frame). ``(...,)`` m^2.
     """
 
+    needs_features = False
+
     def __init__(self, height: float = 0.05, softness: float = 0.01) -> None:
         self.height = height
         self.softness = softness
@@ -32,6 +34,8 @@ class FootSkateLoss:
 
 class SmoothnessLoss:
     """Mean over frames and joints of the squared acceleration (m/frame^2)^2, ``(...,)``."""
+
+    needs_features = False
 
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         j = motion.joints

@@ -31,6 +31,8 @@ class WaypointLoss:
     """Sum over waypoints of ``|root_xz(t_k) - p_k|^2`` (m^2) plus
     ``heading_weight * (1 - cos(heading error))`` where a heading is given. ``(...,)``."""
 
+    needs_features = False
+
     def __init__(self, waypoints: Sequence[Waypoint], heading_weight: float = 1.0) -> None:
         self.waypoints = list(waypoints)
         self.heading_weight = heading_weight

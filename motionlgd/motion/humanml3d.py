@@ -27,11 +27,13 @@ from .skeleton import FEATURE_DIM, FOOT_JOINTS, KINEMATIC_CHAINS, NUM_JOINTS, PA
 __all__ = [
     "CONTACT_THRESHOLD",
     "FEATURE_SLICES",
+    "POSITION_DIMS",
     "canonicalize",
     "encode",
     "facing_directions",
     "foot_contacts",
     "joint_rotations",
+    "joints_from_position_dims",
     "recover_from_ric",
     "recover_root_rot_pos",
     "retarget_to_offsets",
@@ -240,6 +242,10 @@ def _check_features(features: torch.Tensor) -> None:
         raise ShapeError(f"expected features of shape (..., T, 263), got {tuple(features.shape)}")
 
 
+#: Feature dimensions that joint positions depend on (root 0:4 and ric 4:67).
+POSITION_DIMS = 67
+
+
 def recover_root_rot_pos(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Root rotation and position from unnormalised features.
 
@@ -252,6 +258,10 @@ def recover_root_rot_pos(features: torch.Tensor) -> tuple[torch.Tensor, torch.Te
         in xz, facing +z).
     """
     _check_features(features)
+    return _root_rot_pos(features)
+
+
+def _root_rot_pos(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     rot_vel = features[..., 0]
     ang = torch.cat([torch.zeros_like(rot_vel[..., :1]), rot_vel[..., :-1]], dim=-1).cumsum(-1)
     zeros = torch.zeros_like(ang)
@@ -274,7 +284,23 @@ def recover_from_ric(features: torch.Tensor) -> torch.Tensor:
     Returns:
         ``(..., T, 22, 3)`` joint positions in metres, Y up.
     """
-    r_rot, root = recover_root_rot_pos(features)
+    _check_features(features)
+    return joints_from_position_dims(features)
+
+
+def joints_from_position_dims(features: torch.Tensor) -> torch.Tensor:
+    """``recover_from_ric`` on the first ``POSITION_DIMS`` feature dims only.
+
+    Args:
+        features: ``(..., T, D)`` unnormalised features with ``D >= 67``; only dims 0:67
+            (root and root-relative joint positions) are read.
+
+    Returns:
+        ``(..., T, 22, 3)`` joint positions in metres.
+    """
+    if features.shape[-1] < POSITION_DIMS:
+        raise ShapeError(f"need at least {POSITION_DIMS} feature dims, got {features.shape[-1]}")
+    r_rot, root = _root_rot_pos(features)
     pos = features[..., 4:67].reshape(*features.shape[:-1], NUM_JOINTS - 1, 3)
     pos = qrot(qinv(r_rot)[..., None, :], pos)
     offset = torch.stack([root[..., 0], torch.zeros_like(root[..., 0]), root[..., 2]], dim=-1)

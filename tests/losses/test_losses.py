@@ -178,3 +178,26 @@ def test_registry_user_loss():
 def test_path_needs_two_points():
     with pytest.raises(ValueError, match="at least 2 points"):
         PolylinePath([[0, 0]])
+
+
+def test_objective_reads_only_position_dims_for_builtin_losses():
+    from motionlgd.losses import make_objective
+
+    torch.manual_seed(0)
+    mean, std = torch.randn(263) * 0.1, torch.rand(263) + 0.5
+    mean[3] = 0.9
+    x0 = torch.randn(2, 3, 10, 263) * 0.1
+    builtin = WeightedSum(
+        [("path", 1.0, PathLoss(PolylinePath([[0, 0], [0, 1]]))), ("obs", 1.0, ObstacleLoss([Disc((0, 0.3), 0.2)]))]
+    )
+    seen = {}
+
+    def user_loss(motion):
+        seen["features"] = motion.features
+        return builtin(motion)
+
+    fast = make_objective(builtin, mean, std)
+    full = make_objective(WeightedSum([("user", 1.0, user_loss)]), mean, std)
+    assert fast.dims == 67 and full.dims is None
+    assert torch.allclose(fast(x0), full(x0)) and torch.allclose(fast(x0[..., :67]), full(x0))
+    assert seen["features"].shape == (2, 3, 10, 263)  # user losses get every feature
