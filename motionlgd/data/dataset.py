@@ -1,7 +1,8 @@
 """Training data: mocap clips -> 20 fps uniform-skeleton HumanML3D features, cached.
 
 Pipeline per clip: read + map to 22 joints (``sources``), resample to 20 fps, retarget
-to the uniform skeleton (``DEFAULT_BONE_LENGTHS``), encode to 263-d features; the
+to the uniform skeleton (``DEFAULT_BONE_LENGTHS``), put on a robust floor estimate (the
+supporting foot about 2 cm up, whatever the rig), encode to 263-d features; the
 left-right mirror of every clip is added as augmentation (with "left"/"right"
 swapped in its text). The result is cached under ``~/.cache/motionlgd/data`` keyed by
 a hash of the code version, the options and the data files' sizes and times, so it
@@ -39,7 +40,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the processing code changes so caches are rebuilt.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 
 _LOCOMOTION = re.compile(
     r"\b(walk\w*|run\w*|jog\w*|step\w*|stroll\w*|sidestep\w*|strid\w*|march\w*|sneak\w*|turn\w*|backwards?|navigat\w*|veer\w*)\b",
@@ -211,7 +212,7 @@ def build_dataset(
         if mirror:
             variants.append((mirror_joints(joints), mirror_text(clip.description), True))
         for j, text, mirrored in variants:
-            f = encode(j, fps=20.0)
+            f = encode(j, fps=20.0, floor="robust")
             feats.append(np.asarray(f, dtype=np.float32))
             meta.append((text, clip.source, clip.path, mirrored, split, loco))
     if progress is not None:
@@ -256,9 +257,9 @@ class WindowSampler:
     """Random training windows of 2-10 s, weighted towards locomotion.
 
     Clip ``i`` is drawn with probability proportional to
-    ``lengths[i] * (locomotion_weight if locomotion[i] else 1)``; a window length is
-    drawn uniformly in ``[min_frames, max_frames]`` (shorter clips are used whole) and
-    its start uniformly inside the clip. All randomness comes from a numpy Generator
+    ``lengths[i] * (locomotion_weight if locomotion[i] else 1)``; one window length per
+    batch is drawn uniformly in ``[min_frames, max_frames]`` (shorter clips are used
+    whole) and each window's start uniformly inside its clip. All randomness comes from a numpy Generator
     whose state is saved in checkpoints.
     """
 
@@ -282,10 +283,15 @@ class WindowSampler:
         self.rng = np.random.default_rng(seed)
 
     def sample(self, batch_size: int) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        """Returns ``(x (B, L, 263) float32 padded with zeros, mask (B, L) bool, texts)``."""
+        """Returns ``(x (B, L, 263) float32 padded with zeros, mask (B, L) bool, texts)``.
+
+        One window length ``L`` is drawn per batch (clips shorter than ``L`` are used whole
+        and padded), so batches carry little padding: training cost follows the mean
+        window length, not the maximum.
+        """
         clips = self.rng.choice(self.idx, size=batch_size, p=self.p)
-        lens = self.rng.integers(self.min_frames, self.max_frames + 1, size=batch_size)
-        lens = np.minimum(lens, self.data.lengths[clips])
+        L = int(self.rng.integers(self.min_frames, self.max_frames + 1))
+        lens = np.minimum(L, self.data.lengths[clips])
         L = int(lens.max())
         x = np.zeros((batch_size, L, self.data.features.shape[1]), dtype=np.float32)
         mask = np.zeros((batch_size, L), dtype=bool)

@@ -31,6 +31,7 @@ __all__ = [
     "canonicalize",
     "encode",
     "facing_directions",
+    "floor_height",
     "foot_contacts",
     "joint_rotations",
     "joints_from_position_dims",
@@ -83,11 +84,28 @@ def facing_directions(joints: np.ndarray, smooth_sigma: float = 0.0) -> np.ndarr
     return forward / np.maximum(norm, 1e-9)
 
 
-def canonicalize(joints: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def floor_height(joints: np.ndarray, mode: str = "min") -> float:
+    """Height of the floor under a clip ``(T, 22, 3)``.
+
+    ``"min"``: the lowest joint of the whole clip (HumanML3D's convention; one glitch
+    frame or a rig whose toe joint sits high can leave most frames floating).
+    ``"robust"``: the 10th percentile over frames of the lowest joint, minus 2 cm, so
+    that the supporting foot's lowest joint sits about 2 cm above the floor whatever the
+    rig (joint centres are above the skin); a few frames may dip slightly below.
+    """
+    if mode == "min":
+        return float(joints[..., 1].min())
+    if mode == "robust":
+        return float(np.percentile(joints[..., 1].min(-1), 10) - 0.02)
+    raise ValueError(f"unknown floor mode {mode!r}; use 'min' or 'robust'")
+
+
+def canonicalize(joints: np.ndarray, floor: str = "min") -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Put a clip on the floor, its first root at the xz origin, first frame facing +z.
 
     Args:
         joints: ``(T, 22, 3)`` positions in metres, Y up.
+        floor: how the floor height is found (see :func:`floor_height`).
 
     Returns:
         ``(joints, transform)``: canonical joints ``(T, 22, 3)`` and a dict with the
@@ -95,8 +113,7 @@ def canonicalize(joints: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]
         (applied after), so ``canonical = qrot(rotation, joints + translation)``.
     """
     joints = _check_joints(np.asarray(joints, dtype=np.float64), min_frames=1)
-    floor = joints[..., 1].min()
-    translation = np.array([-joints[0, 0, 0], -floor, -joints[0, 0, 2]])
+    translation = np.array([-joints[0, 0, 0], -floor_height(joints, floor), -joints[0, 0, 2]])
     moved = joints + translation
     forward0 = facing_directions(moved[:1])[0]
     rot = qfrom_y_angle(np.array(-np.arctan2(forward0[0], forward0[2])))
@@ -186,10 +203,10 @@ def retarget_to_offsets(joints: np.ndarray, bone_lengths: np.ndarray) -> np.ndar
     return out
 
 
-def _encode_np(joints: np.ndarray, canonical: bool) -> np.ndarray:
+def _encode_np(joints: np.ndarray, canonical: bool, floor: str = "min") -> np.ndarray:
     joints = _check_joints(np.asarray(joints, dtype=np.float64))
     if canonical:
-        joints, _ = canonicalize(joints)
+        joints, _ = canonicalize(joints, floor)
     T = joints.shape[0]
     r_rot = _root_rotations(joints)  # (T, 4), world -> root frame
     # root angular velocity (half angle), with w >= 0 so arcsin has the right sign
@@ -212,7 +229,9 @@ def _encode_np(joints: np.ndarray, canonical: bool) -> np.ndarray:
     return feats
 
 
-def encode(joints: np.ndarray | torch.Tensor, fps: float = 20.0, canonical: bool = True) -> np.ndarray | torch.Tensor:
+def encode(
+    joints: np.ndarray | torch.Tensor, fps: float = 20.0, canonical: bool = True, floor: str = "min"
+) -> np.ndarray | torch.Tensor:
     """HumanML3D features of one clip of joint positions.
 
     Args:
@@ -222,6 +241,7 @@ def encode(joints: np.ndarray | torch.Tensor, fps: float = 20.0, canonical: bool
             raise (resample first with ``motionlgd.data.sources.resample``).
         canonical: first put the clip on the floor, root at the origin, facing +z
             (``canonicalize``). ``recover_from_ric`` always decodes into that frame.
+        floor: floor estimate used by ``canonicalize`` ("min" or "robust").
 
     Returns:
         ``(T-1, 263)`` unnormalised features, same kind (numpy/torch) as the input;
@@ -230,9 +250,9 @@ def encode(joints: np.ndarray | torch.Tensor, fps: float = 20.0, canonical: bool
     if abs(float(fps) - 20.0) > 1e-6:
         raise ShapeError(f"HumanML3D features are defined at 20 fps, got fps={fps}; resample the clip first")
     if isinstance(joints, torch.Tensor):
-        feats = _encode_np(joints.detach().cpu().double().numpy(), canonical)
+        feats = _encode_np(joints.detach().cpu().double().numpy(), canonical, floor)
         return torch.from_numpy(feats).to(device=joints.device, dtype=torch.float32)
-    return _encode_np(np.asarray(joints), canonical)
+    return _encode_np(np.asarray(joints), canonical, floor)
 
 
 def _check_features(features: torch.Tensor) -> None:

@@ -150,6 +150,8 @@ class _Trainer:
             "gen": self.gen.get_state(),
             "torch_rng": torch.get_rng_state(),
             "history": json.dumps(self.history),
+            "mean": torch.from_numpy(self.mean),
+            "std": torch.from_numpy(self.std),
         }
 
     def load(self, path: Path) -> None:
@@ -165,6 +167,10 @@ class _Trainer:
                 raise CheckpointError(
                     f"{path}: checkpoint was trained with {key}={saved.get(key)!r}, config says {getattr(self.cfg, key)!r}"
                 )
+        if "mean" in st:  # the normalisation the network was trained with wins over a re-computation
+            self.mean, self.std = st["mean"].cpu().numpy(), st["std"].cpu().numpy()
+            self.mean_t = torch.from_numpy(self.mean).to(self.device)
+            self.std_t = torch.from_numpy(self.std).to(self.device)
         self.net.load_state_dict(st["net"])
         self.ema.load_state_dict(st["ema"])
         self.opt.load_state_dict(st["opt"])
@@ -298,6 +304,7 @@ def train(
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
+    _stop_on_sigterm()
     logf = (out / "log.jsonl").open("a")
     start = time.time()
     last_ckpt = time.time()
@@ -334,6 +341,20 @@ def train(
     if tr.step >= cfg.max_steps and export_to is not None:
         export_model(tr, Path(export_to))
     return ckpt
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so the final checkpoint is written (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _raise)
 
 
 def export_model(tr: _Trainer, directory: Path, overwrite: bool = True) -> Path:
