@@ -23,3 +23,31 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("tiny_model")
     save_model(d, net, mean, std, text_encoder="zero", num_steps=100, name="tiny-test-model")
     return d
+
+
+def make_toy_data(n_clips: int = 6, seed: int = 0):
+    """A small ProcessedData of random features (4 train clips, 2 val clips)."""
+    from motionlgd.data.dataset import ProcessedData
+
+    rng = np.random.default_rng(seed)
+    lengths = rng.integers(50, 80, size=n_clips)
+    feats = rng.normal(size=(int(lengths.sum()), 263)).astype(np.float32) * 0.1
+    feats[:, 259:263] = rng.integers(0, 2, size=(len(feats), 4))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return ProcessedData(
+        features=feats,
+        starts=starts,
+        lengths=lengths,
+        texts=np.array([f"a person walks {i}" for i in range(n_clips)]),
+        sources=np.array(["toy"] * n_clips),
+        paths=np.array([f"c{i}" for i in range(n_clips)]),
+        mirrored=np.zeros(n_clips, bool),
+        split=np.array(["train"] * (n_clips - 2) + ["val"] * 2),
+        locomotion=np.array([True, False] * (n_clips // 2)),
+    )
+
+
+@pytest.fixture()
+def toy_data():
+    """Random processed data for trainer/sampler tests."""
+    return make_toy_data()

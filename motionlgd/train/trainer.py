@@ -274,6 +274,7 @@ def train(
     max_minutes: float | None = None,
     export_to: str | Path | None = None,
     progress: bool = True,
+    data: ProcessedData | None = None,
 ) -> Path:
     """Train (or continue training) a model; returns the checkpoint path.
 
@@ -284,6 +285,7 @@ def train(
         max_minutes: stop (after checkpointing) when this much wall time has passed.
         export_to: when training reaches ``max_steps``, write the EMA model there.
         progress: show a progress bar.
+        data: already processed data (default: built from ``cfg.data``).
     """
     device = torch.device(device)
     if cfg.threads:
@@ -293,7 +295,8 @@ def train(
     ckpt = out / "last.pt"
     if ckpt.exists() and not resume:
         raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
-    data = build_dataset(cfg.data, cfg.sources)
+    if data is None:
+        data = build_dataset(cfg.data, cfg.sources)
     log.info(
         "data: %d clips, %d frames (%.1f min at 20 fps)",
         len(data.lengths),

@@ -1,0 +1,89 @@
+"""Training: exact resume, checkpoints of tensors only, export loads back."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from motionlgd.errors import CheckpointError, MotionLGDError
+from motionlgd.models import load_model
+from motionlgd.train import TrainConfig, load_config, train
+
+
+def _cfg(tmp_path, name: str, steps: int) -> TrainConfig:
+    return TrainConfig(
+        name=name,
+        out=str(tmp_path / name),
+        model={"latent_dim": 32, "ff_size": 64, "num_layers": 1, "num_heads": 2, "dropout": 0.1, "cond_mask_prob": 0.2},
+        text_encoder="zero",
+        diffusion_steps=100,
+        batch_size=4,
+        max_steps=steps,
+        warmup_steps=2,
+        min_frames=40,
+        max_frames=60,
+        val_every=2,
+        val_batches=1,
+        checkpoint_minutes=100.0,
+    )
+
+
+def test_resume_continues_exactly(tmp_path, toy_data):
+    data = toy_data
+    a = _cfg(tmp_path, "straight", 6)
+    train(a, progress=False, data=data)
+    b = _cfg(tmp_path, "resumed", 3)
+    train(b, progress=False, data=data)
+    b.max_steps = 6  # a longer run resumed from step 3 (the LR schedule is the same at max_steps=6)
+    b2 = _cfg(tmp_path, "resumed", 6)
+    with pytest.raises(MotionLGDError, match="--resume"):
+        train(b2, progress=False, data=data)
+    train(b2, resume=True, progress=False, data=data)
+    sa = torch.load(tmp_path / "straight" / "last.pt", weights_only=True)
+    sb = torch.load(tmp_path / "resumed" / "last.pt", weights_only=True)
+    assert sa["step"] == sb["step"] == 6
+    for k in sa["net"]:
+        assert torch.equal(sa["net"][k], sb["net"][k]), k
+    for k in sa["ema"]:
+        assert torch.equal(sa["ema"][k], sb["ema"][k]), k
+    logs = [json.loads(line) for line in (tmp_path / "resumed" / "log.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in logs] == [1, 2, 3, 4, 5, 6]
+
+
+def test_export_and_load(tmp_path, toy_data):
+    data = toy_data
+    cfg = _cfg(tmp_path, "exp", 2)
+    train(cfg, progress=False, data=data, export_to=tmp_path / "model")
+    m = load_model(tmp_path / "model")
+    assert m.config["training"]["steps"] == 2 and m.net.num_layers == 1
+    x = torch.randn(1, 10, 263)
+    assert m.net(x, torch.tensor([5])).shape == (1, 10, 263)
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path, toy_data):
+    data = toy_data
+    cfg = _cfg(tmp_path, "arch", 2)
+    train(cfg, progress=False, data=data)
+    cfg.model = {**cfg.model, "latent_dim": 64}
+    cfg.max_steps = 3
+    with pytest.raises(CheckpointError, match=r"trained with model=.*latent_dim"):
+        train(cfg, resume=True, progress=False, data=data)
+
+
+def test_load_config_rejects_unknown_keys(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("name: x\nbatchsize: 3\n")
+    with pytest.raises(MotionLGDError, match="unknown setting"):
+        load_config(f)
+    f.write_text("name: [\n")
+    with pytest.raises(MotionLGDError, match="invalid YAML"):
+        load_config(f)
+
+
+def test_default_config_parses():
+    from pathlib import Path
+
+    cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "default.yaml")
+    assert cfg.model["num_layers"] == 4 and "hdm05_cut" not in cfg.sources
