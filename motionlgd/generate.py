@@ -15,7 +15,7 @@ import torch
 from .diffusion.samplers import sample_ddim, sample_ddpm
 from .errors import NumericalError
 from .eval import metrics as M
-from .guidance.guided import GuidedDenoiser
+from .guidance.guided import GuidanceConfig, GuidedDenoiser
 from .losses.base import DecodedMotion, make_objective
 from .models.bundle import MotionModel
 from .motion.humanml3d import recover_from_ric
@@ -188,27 +188,35 @@ def generate(
         guided = GuidedDenoiser(base, objective, model.schedule, gcfg, generator=mc_gen)
         denoiser = guided
     sched = model.schedule.respace(min(scenario.sampler.get("steps", 100), model.schedule.num_steps))
-    gen = torch.Generator(device="cpu").manual_seed(scenario.seed)
     name = scenario.sampler.get("name", "ddim")
     t0 = time.time()
-    try:
+
+    def _run(den: Any) -> torch.Tensor:
+        g = torch.Generator(device="cpu").manual_seed(scenario.seed)
+        shape = (N, T, model.net.input_feats)
         if name == "ddpm":
-            x = sample_ddpm(
-                denoiser, sched, (N, T, model.net.input_feats), cond, generator=gen, device=dev, progress=progress
-            )
-        else:
-            x = sample_ddim(
-                denoiser,
-                sched,
-                (N, T, model.net.input_feats),
-                cond,
-                eta=scenario.sampler.get("eta", 0.0),
-                generator=gen,
-                device=dev,
-                progress=progress,
-            )
+            return sample_ddpm(den, sched, shape, cond, generator=g, device=dev, progress=progress)
+        eta = scenario.sampler.get("eta", 0.0)
+        return sample_ddim(den, sched, shape, cond, eta=eta, generator=g, device=dev, progress=progress)
+
+    retried = None
+    try:
+        x = _run(denoiser)
     except NumericalError as exc:
-        raise NumericalError(f"{exc}; try a smaller guidance scale or clip_grad") from exc
+        if guided is None:
+            raise
+        # one retry with a quarter of the scale and per-sample gradient clipping
+        retry_cfg = GuidanceConfig(**{**gcfg.__dict__, "scale": gcfg.scale / 4, "clip_grad": gcfg.clip_grad or 10.0})
+        log.warning("%s; retrying with scale %.3g and clip_grad %.3g", exc, retry_cfg.scale, retry_cfg.clip_grad)
+        mc_gen = torch.Generator(device="cpu").manual_seed(scenario.seed + 7919)
+        guided = GuidedDenoiser(base, guided.objective, model.schedule, retry_cfg, generator=mc_gen)
+        try:
+            x = _run(guided)
+        except NumericalError as exc2:
+            raise NumericalError(
+                f"{exc2} (also after retrying with scale {retry_cfg.scale:.3g}); nothing was written"
+            ) from exc2
+        retried = {"reason": str(exc), "scale": retry_cfg.scale, "clip_grad": retry_cfg.clip_grad}
     sample_s = time.time() - t0
     with torch.no_grad():
         feats = model.denormalize(x)
@@ -245,6 +253,8 @@ def generate(
     }
     if guided is not None:
         metrics["guidance"] = guided.summary()
+        if retried is not None:
+            metrics["guidance"]["retried"] = retried
     motions = [
         Motion(
             joints=joints_np[i],

@@ -367,7 +367,8 @@ def _parse(text: str, path: str | None) -> BVH:
         if nxt[0].upper() == "ROOT":
             raise toks.error("several ROOTs are not supported", nxt[1])
         raise toks.error(f"expected 'MOTION', found {nxt[0]!r}", nxt[1])
-    assert toks.motion_line is not None
+    if toks.motion_line is None:
+        raise toks.error("'MOTION' must start its own line", nxt[1])
     motion_parts = lines[toks.motion_line].split()
     if len(motion_parts) != 1:
         raise _error("unexpected text after 'MOTION'", path=path, line=toks.motion_line + 1)

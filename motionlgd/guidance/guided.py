@@ -177,12 +177,13 @@ class GuidedDenoiser:
                 x0 = self.denoiser(x_in, t, cond)
                 L, losses, weights = self.log_likelihood(x0, r)
                 if not torch.isfinite(losses).all():
-                    raise NumericalError(f"guidance loss is NaN/inf at model timestep {t_int}")
+                    raise NumericalError(f"guidance loss{self._culprits(x0)} is NaN/inf at model timestep {t_int}")
                 (g,) = torch.autograd.grad(L.sum(), x_in)
             g = g.detach()
             if not torch.isfinite(g).all():
                 raise NumericalError(
-                    f"guidance gradient is NaN/inf at model timestep {t_int} (loss {float(losses.mean()):.4g})"
+                    f"guidance gradient is NaN/inf at model timestep {t_int} (loss {float(losses.mean()):.4g}); "
+                    "try a smaller scale or clip_grad"
                 )
             norms = g.flatten(1).norm(dim=1)
             clipped = 0
@@ -200,6 +201,16 @@ class GuidedDenoiser:
         eps = (x_cur - math.sqrt(float(abar)) * x0) / sq1m
         eps_g = eps - s_t * sq1m * g
         return (x_t - sq1m * eps_g) / math.sqrt(float(abar))
+
+    def _culprits(self, x0: torch.Tensor) -> str:
+        diagnose = getattr(self.objective, "diagnose", None)
+        if diagnose is None:
+            return ""
+        try:
+            names = diagnose(x0.detach())
+        except Exception:
+            return ""
+        return f" {names}" if names else ""
 
     def summary(self) -> dict[str, Any]:
         """Aggregate statistics over the guided steps so far."""

@@ -168,5 +168,19 @@ def make_objective(
             joints = world_transform(joints)
         return loss(DecodedMotion(joints=joints, features=feats if full else None, fps=fps))
 
+    def diagnose(x0: torch.Tensor) -> list[str]:
+        """Names of the loss terms that are NaN/inf for ``x0`` (for error messages)."""
+        terms = getattr(loss, "terms", None)
+        if terms is None:
+            return []
+        with torch.no_grad():
+            feats = x0 * std.to(x0) + mean.to(x0)
+            joints = joints_from_position_dims(feats)
+            if world_transform is not None:
+                joints = world_transform(joints)
+            values = terms(DecodedMotion(joints=joints, features=feats, fps=fps))
+        return [name for name, v in values.items() if not torch.isfinite(v).all()]
+
     objective.dims = None if full else POSITION_DIMS  # type: ignore[attr-defined]
+    objective.diagnose = diagnose  # type: ignore[attr-defined]
     return objective
