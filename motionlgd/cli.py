@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="checkpoint folder (default ~/.cache/motionlgd/train/NAME)")
     t.add_argument("--max-minutes", type=float, help="stop (after checkpointing) after this many minutes")
     t.add_argument("--export", help="write the finished EMA model to this folder")
+    t.add_argument("--export-only", action="store_true", help="write the checkpoint's EMA model to --export now, without training")
 
     e = add_parser("export", help="export a motion.npz to BVH, npz or SMPL-style npz")
     e.add_argument("motion", help="motion.npz written by 'motionlgd generate' (or any npz with joints)")
@@ -344,6 +345,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         cfg.out = args.out
     ckpt = train(
         cfg,
+        export_only=args.export_only,
         resume=args.resume,
         device=args.device,
         max_minutes=args.max_minutes,

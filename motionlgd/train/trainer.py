@@ -275,6 +275,7 @@ def train(
     export_to: str | Path | None = None,
     progress: bool = True,
     data: ProcessedData | None = None,
+    export_only: bool = False,
 ) -> Path:
     """Train (or continue training) a model; returns the checkpoint path.
 
@@ -286,6 +287,8 @@ def train(
         export_to: when training reaches ``max_steps``, write the EMA model there.
         progress: show a progress bar.
         data: already processed data (default: built from ``cfg.data``).
+        export_only: do not train; write the checkpoint's EMA model to ``export_to`` now
+            (a snapshot of an unfinished run).
     """
     device = torch.device(device)
     if cfg.threads:
@@ -293,7 +296,7 @@ def train(
     out = cfg.out_dir()
     out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "last.pt"
-    if ckpt.exists() and not resume:
+    if ckpt.exists() and not (resume or export_only):
         raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
     if data is None:
         data = build_dataset(cfg.data, cfg.sources)
@@ -307,6 +310,11 @@ def train(
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
+    if export_only:
+        if export_to is None or not ckpt.exists():
+            raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
+        export_model(tr, Path(export_to))
+        return ckpt
     _stop_on_sigterm()
     logf = (out / "log.jsonl").open("a")
     start = time.time()

@@ -1,0 +1,48 @@
+"""Plot train/val loss curves from a training log.
+
+    python benchmarks/plot_training.py ~/.cache/motionlgd/train/default/log.jsonl -o loss.png
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("log")
+    ap.add_argument("-o", "--out", required=True)
+    args = ap.parse_args()
+    rows = [json.loads(line) for line in open(args.log) if line.strip()]
+    steps = np.array([r["step"] for r in rows])
+    feat = np.array([r["feat"] for r in rows])
+    k = 25
+    smooth = np.convolve(feat, np.ones(k) / k, mode="valid")
+    val = [(r["step"], r["val"]) for r in rows if "val" in r]
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, feat, color="C0", alpha=0.25, lw=0.8, label="train (per step)")
+    ax.plot(steps[k - 1 :], smooth, color="C0", label=f"train ({k}-step mean)")
+    if val:
+        ax.plot(*zip(*val), "o-", color="C3", label="validation (EMA weights)")
+    ax.set_xlabel("step")
+    ax.set_ylabel("x0 MSE on normalised features")
+    ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("default model training")
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=110)
+    print(f"wrote {args.out}: {len(rows)} steps, last val {val[-1][1]:.4f}" if val else f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
