@@ -16,7 +16,8 @@ def main() -> None:
     ap.add_argument("log")
     ap.add_argument("-o", "--out", required=True)
     args = ap.parse_args()
-    rows = [json.loads(line) for line in open(args.log) if line.strip()]
+    with open(args.log) as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
     steps = np.array([r["step"] for r in rows])
     feat = np.array([r["feat"] for r in rows])
     k = 25
