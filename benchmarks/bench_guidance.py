@@ -16,7 +16,7 @@ import time
 import torch
 
 from motionlgd.diffusion import sample_ddim
-from motionlgd.generate import resolve_model, world_transform
+from motionlgd.generation import resolve_model, world_transform
 from motionlgd.guidance import GuidanceConfig, GuidedDenoiser
 from motionlgd.losses import make_objective
 from motionlgd.scenario import parse_scenario
@@ -57,7 +57,11 @@ def main() -> None:
     shape = (args.batch, args.frames, model.net.input_feats)
     for r in range(args.rounds + 1):
         for name, cfg in configs.items():
-            den = base if cfg is None else GuidedDenoiser(base, objective, model.schedule, cfg, generator=torch.Generator().manual_seed(0))
+            den = (
+                base
+                if cfg is None
+                else GuidedDenoiser(base, objective, model.schedule, cfg, generator=torch.Generator().manual_seed(0))
+            )
             if args.device.startswith("cuda"):
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
@@ -67,7 +71,9 @@ def main() -> None:
             if r > 0:  # round 0 warms up
                 times[name].append((time.perf_counter() - t0) / args.steps)
     dps = statistics.median(times["dps"])
-    print(f"model {model.name}, device {args.device}, batch {args.batch}, {args.frames} frames, {torch.get_num_threads()} threads")
+    print(
+        f"model {model.name}, device {args.device}, batch {args.batch}, {args.frames} frames, {torch.get_num_threads()} threads"
+    )
     print("| method | ms / step (median) | x unguided | x DPS |")
     print("|---|---|---|---|")
     ung = statistics.median(times["unguided"])

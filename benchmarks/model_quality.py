@@ -23,7 +23,9 @@ from motionlgd.eval import metrics as M
 
 
 def run(model, prompt: str, n: int, steps: int, seed: int = 0) -> np.ndarray:
-    res = motionlgd.generate(prompt=prompt, duration=6.0, num_samples=n, seed=seed, steps=steps, method="none", model=model)
+    res = motionlgd.generate(
+        prompt=prompt, duration=6.0, num_samples=n, seed=seed, steps=steps, method="none", model=model
+    )
     return res.joints
 
 

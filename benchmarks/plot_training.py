@@ -1,6 +1,6 @@
 """Plot train/val loss curves from a training log.
 
-    python benchmarks/plot_training.py ~/.cache/motionlgd/train/default/log.jsonl -o loss.png
+python benchmarks/plot_training.py ~/.cache/motionlgd/train/default/log.jsonl -o loss.png
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "generate": ("motionlgd.generate", "generate"),
-    "GenerationResult": ("motionlgd.generate", "GenerationResult"),
+    "generate": ("motionlgd.generation", "generate"),
+    "GenerationResult": ("motionlgd.generation", "GenerationResult"),
     "load_model": ("motionlgd.models.checkpoint", "load_model"),
     "load_mdm": ("motionlgd.models.checkpoint", "load_mdm"),
     "Scenario": ("motionlgd.scenario", "Scenario"),
@@ -42,7 +42,7 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .generate import GenerationResult, generate
+    from .generation import GenerationResult, generate
     from .guidance.guided import GuidanceConfig
     from .losses.base import register_loss
     from .models.checkpoint import load_mdm, load_model

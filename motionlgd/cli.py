@@ -90,7 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", help="checkpoint folder (default ~/.cache/motionlgd/train/NAME)")
     t.add_argument("--max-minutes", type=float, help="stop (after checkpointing) after this many minutes")
     t.add_argument("--export", help="write the finished EMA model to this folder")
-    t.add_argument("--export-only", action="store_true", help="write the checkpoint's EMA model to --export now, without training")
+    t.add_argument(
+        "--export-only", action="store_true", help="write the checkpoint's EMA model to --export now, without training"
+    )
 
     e = add_parser("export", help="export a motion.npz to BVH, npz or SMPL-style npz")
     e.add_argument("motion", help="motion.npz written by 'motionlgd generate' (or any npz with joints)")
@@ -157,8 +159,8 @@ def _scene_from_scenario(sc: Any) -> Any:
 
 def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     """Generate, then write motion.npz, metrics.json, scenario.yaml, video.mp4, topdown.png."""
-    from .generate import generate
-    from .io import check_writable, save_json, save_npz
+    from .generation import generate
+    from .io import check_writable, save_json, save_npz, staged_dir
     from .scenario import load_scenario, parse_scenario
 
     out = Path(args.out)
@@ -169,49 +171,38 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     model_spec = dict(sc.model)
     if args.model:
         model_spec["path"] = args.model
-    from .generate import resolve_model
+    from .generation import resolve_model
 
     model = resolve_model(model_spec, args.device)
     res = generate(sc, model=model, device=args.device, progress=not args.quiet, **overrides)
-    out.mkdir(parents=True, exist_ok=True)
-    save_npz(
-        out / "motion.npz",
-        {
-            "joints": res.joints,
-            "features": res.features,
-            "fps": res.fps,
-            "prompt": res.scenario.prompt,
-            "seed": res.scenario.seed,
-            "scenario": res.scenario.to_yaml(),
-            "metrics": json.dumps(res.metrics),
-        },
-        overwrite=args.overwrite,
-    )
-    save_json(out / "metrics.json", res.metrics, overwrite=args.overwrite)
-    from .io import atomic_write
-
-    atomic_write(out / "scenario.yaml", lambda p: p.write_text(res.scenario.to_yaml()), overwrite=args.overwrite)
     m = res.metrics
     summary = ", ".join(f"{k}={v:.3f}" for k, v in m["mean"].items() if not k.startswith("loss_"))
     print(f"generated {m['num_samples']} motion(s) with {m['method']} in {m['time_s']:.1f} s: {summary}")
-    if not args.no_video:
-        try:
-            from .render import render_motion, render_topdown
+    with staged_dir(out, names, overwrite=args.overwrite) as stage:
+        save_npz(
+            stage / "motion.npz",
+            {
+                "joints": res.joints,
+                "features": res.features,
+                "fps": res.fps,
+                "prompt": res.scenario.prompt,
+                "seed": res.scenario.seed,
+                "scenario": res.scenario.to_yaml(),
+                "metrics": json.dumps(res.metrics),
+            },
+        )
+        save_json(stage / "metrics.json", res.metrics)
+        (stage / "scenario.yaml").write_text(res.scenario.to_yaml())
+        if not args.no_video:
+            try:
+                from .render import render_motion, render_topdown
 
-            scene = _scene_from_scenario(res.scenario)
-            video = render_motion(
-                res.joints,
-                out / "video.mp4",
-                fps=res.fps,
-                scene=scene,
-                overwrite=args.overwrite,
-                progress=not args.quiet,
-            )
-            render_topdown(res.joints, out / "topdown.png", scene=scene, overwrite=args.overwrite)
-            print(f"video: {video}")
-        except (ImportError, MissingDependencyError) as exc:
-            print(f"video skipped: {exc} (pip install 'motionlgd[render]')", file=sys.stderr)
-    print(f"wrote {out}/")
+                scene = _scene_from_scenario(res.scenario)
+                render_motion(res.joints, stage / "video.mp4", fps=res.fps, scene=scene, progress=not args.quiet)
+                render_topdown(res.joints, stage / "topdown.png", scene=scene)
+            except (ImportError, MissingDependencyError) as exc:
+                print(f"video skipped: {exc} (pip install 'motionlgd[render]')", file=sys.stderr)
+    print(f"wrote {out}/ ({', '.join(n for n in names if (out / n).exists())})")
     return 0
 
 
@@ -361,7 +352,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import time
 
     from .eval.suite import METHODS, aggregate, build_suite, markdown_table, run_suite, write_results
-    from .generate import resolve_model
+    from .generation import resolve_model
     from .io import check_writable
 
     out = Path(args.out)
@@ -456,6 +447,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("motionlgd: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"motionlgd: internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
     parser.error(f"unknown command {args.command}")
     return 2
 

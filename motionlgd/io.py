@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import NumericalError, OutputExistsError
 
-__all__ = ["atomic_path", "atomic_write", "check_writable", "load_npz", "save_json", "save_npz"]
+__all__ = ["atomic_path", "atomic_write", "check_writable", "load_npz", "save_json", "save_npz", "staged_dir"]
 
 
 def check_writable(paths: Iterable[str | Path], overwrite: bool) -> None:
@@ -59,6 +59,33 @@ def atomic_write(path: str | Path, write: Callable[[Path], None], overwrite: boo
     with atomic_path(path, overwrite) as tmp:
         write(tmp)
     return Path(path)
+
+
+@contextlib.contextmanager
+def staged_dir(out_dir: str | Path, names: Iterable[str], overwrite: bool = False) -> Iterator[Path]:
+    """Write several outputs together: yield a hidden staging folder beside ``out_dir``;
+    when the block succeeds, move every file in it into ``out_dir``; on any error, delete
+    it, so ``out_dir`` receives all the outputs or none.
+
+    Existing files named in ``names`` are refused up front unless ``overwrite``.
+    """
+    import shutil
+
+    out = Path(out_dir)
+    check_writable([out / n for n in names], overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.staging-"))
+    try:
+        yield stage
+        out.mkdir(parents=True, exist_ok=True)
+        check_writable([out / p.name for p in stage.iterdir()], overwrite)
+        umask = os.umask(0)
+        os.umask(umask)
+        for p in sorted(stage.iterdir()):
+            os.chmod(p, 0o666 & ~umask)
+            os.replace(p, out / p.name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def save_npz(path: str | Path, arrays: dict[str, Any], overwrite: bool = False) -> Path:

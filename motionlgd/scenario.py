@@ -291,7 +291,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (YAML/JSON-serialisable)."""
-        return {k: v for k, v in asdict(self).items() if v not in (None, {}, [], "")}
+        return {k: v for k, v in asdict(self).items() if k == "prompt" or v not in (None, {}, [], "")}
 
     def to_yaml(self) -> str:
         """The scenario as YAML text."""

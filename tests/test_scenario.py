@@ -162,3 +162,16 @@ def test_demo_scenarios_are_valid(name):
     assert sc.has_control()
     assert sc.check_feasible(196, 20) == []
     assert isinstance(sc, Scenario) and math.isfinite(sc.duration)
+
+
+def test_empty_prompt_survives_round_trips():
+    sc = parse_scenario({"prompt": ""})
+    assert parse_scenario(sc.to_dict()).prompt == ""
+    assert "prompt: ''" in sc.to_yaml()
+
+
+def test_public_generate_stays_callable_after_submodule_import():
+    import motionlgd
+    import motionlgd.generation  # noqa: F401
+
+    assert callable(motionlgd.generate)

@@ -92,6 +92,8 @@ class NoiseSchedule:
         if num_steps == self.num_steps:
             return self
         keep = np.unique(np.round(np.linspace(0, self.num_steps - 1, num_steps)).astype(np.int64))
+        if num_steps == 1:  # one step must start from the noisiest level
+            keep = np.array([self.num_steps - 1])
         if len(keep) != num_steps:  # pragma: no cover - linspace over integers is distinct here
             raise ValueError(f"cannot respace to {num_steps} distinct steps")
         abar = self.alphas_cumprod[keep]

@@ -22,6 +22,7 @@ __all__ = [
     "ground_penetration",
     "mean_jerk",
     "obstacle_penetration",
+    "path_distance",
     "path_error",
     "root_speed",
     "waypoint_error",
@@ -37,6 +38,18 @@ def _np(x: Any) -> np.ndarray:
 def path_error(joints: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     """Distance (metres) of the pelvis xz to per-frame targets ``(T, 2)``: mean and max."""
     d = np.linalg.norm(_np(joints)[:, 0, [0, 2]] - _np(targets), axis=-1)
+    return {"mean": float(d.mean()), "max": float(d.max())}
+
+
+def path_distance(joints: np.ndarray, polyline: np.ndarray) -> dict[str, float]:
+    """Distance (metres) of the pelvis xz to the nearest point of a polyline ``(K, 2)``: mean and max."""
+    p = _np(joints)[:, 0, [0, 2]]
+    pts = _np(polyline)
+    a, b = pts[:-1], pts[1:]
+    ab = b - a
+    ap = p[:, None, :] - a[None]
+    t = np.clip((ap * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
+    d = np.linalg.norm(ap - t[..., None] * ab, axis=-1).min(-1)
     return {"mean": float(d.mean()), "max": float(d.max())}
 
 

@@ -161,7 +161,7 @@ def run_suite(
     on_progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every scenario with every method; one row per (scenario, method, seed)."""
-    from ..generate import generate
+    from ..generation import generate
 
     rows: list[dict[str, Any]] = []
     for sc in scenarios:

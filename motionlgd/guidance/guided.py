@@ -200,7 +200,9 @@ class GuidedDenoiser:
         x0 = x0.detach()
         eps = (x_cur - math.sqrt(float(abar)) * x0) / sq1m
         eps_g = eps - s_t * sq1m * g
-        return (x_t - sq1m * eps_g) / math.sqrt(float(abar))
+        # relative to x_cur (the point after any ascent repeats); the sampler's own update
+        # from x_t then keeps the ascent shift
+        return (x_cur - sq1m * eps_g) / math.sqrt(float(abar))
 
     def _culprits(self, x0: torch.Tensor) -> str:
         diagnose = getattr(self.objective, "diagnose", None)

@@ -289,7 +289,7 @@ def load_mdm(
             hp[key] = args[key]
     if "layers" in args:
         hp["num_layers"] = args["layers"]
-    if args.get("dataset", "humanml") not in ("humanml", "kit"):
+    if args.get("dataset", "humanml") != "humanml":
         raise CheckpointError(f"{args_path}: dataset {args.get('dataset')!r} is not supported (HumanML3D only)")
     try:
         net = MDM(**hp)

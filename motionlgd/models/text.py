@@ -197,14 +197,20 @@ class CLIPTextEncoder:
     """CLIP ViT-B/32 text features for official MDM checkpoints (512-d, not normalised).
 
     Needs the optional ``open_clip_torch`` package and a *local* weights file (nothing
-    is downloaded). Tokenised with context length 77 and truncated to MDM's 20 words
-    budget the way MDM does (context length 22 when ``mdm_context=True``).
+    is downloaded). Prompts are tokenised as MDM does: context length ``context_length``
+    (22) with truncation, then zero-padded to CLIP's 77 tokens. Runs in float32 (MDM
+    runs CLIP in fp16 on GPU; the difference is within fp16 rounding).
     """
 
     def __init__(
-        self, weights: str | Path, device: torch.device | str = "cpu", model_name: str = "ViT-B-32-quickgelu"
+        self,
+        weights: str | Path,
+        device: torch.device | str = "cpu",
+        model_name: str = "ViT-B-32-quickgelu",
+        context_length: int = 22,
     ) -> None:
         self.name = "clip-vit-b32"
+        self.context_length = context_length
         self.dim = 512
         self.device = torch.device(device)
         self.weights = Path(weights)
@@ -246,7 +252,10 @@ class CLIPTextEncoder:
         if self._model is None:
             self._load()
         assert self._model is not None and self._tokenizer is not None
-        tokens = self._tokenizer([texts[i] for i in idx]).to(self.device)
+        # MDM: tokenise with context length 22 (truncating), then zero-pad to CLIP's 77
+        tokens = self._tokenizer([texts[i] for i in idx], context_length=self.context_length)
+        pad = torch.zeros(tokens.shape[0], 77 - tokens.shape[1], dtype=tokens.dtype)
+        tokens = torch.cat([tokens, pad], dim=1).to(self.device)
         out[idx] = self._model.encode_text(tokens).float()
         return out
 

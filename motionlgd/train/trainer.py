@@ -149,6 +149,7 @@ class _Trainer:
             "sampler": json.dumps(self.sampler.state()),
             "gen": self.gen.get_state(),
             "torch_rng": torch.get_rng_state(),
+            **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {}),
             "history": json.dumps(self.history),
             "mean": torch.from_numpy(self.mean),
             "std": torch.from_numpy(self.std),
@@ -175,8 +176,10 @@ class _Trainer:
         self.ema.load_state_dict(st["ema"])
         self.opt.load_state_dict(st["opt"])
         self.sampler.set_state(json.loads(st["sampler"]))
-        self.gen.set_state(st["gen"])
-        torch.set_rng_state(st["torch_rng"])
+        self.gen.set_state(st["gen"].cpu())
+        torch.set_rng_state(st["torch_rng"].cpu())
+        if "cuda_rng" in st and torch.cuda.is_available():
+            torch.cuda.set_rng_state_all([s.cpu() for s in st["cuda_rng"]])
         self.step = int(st["step"])
         self.elapsed = float(st["elapsed"])
         self.history = json.loads(st["history"])
@@ -310,6 +313,7 @@ def train(
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
+        _truncate_log(out / "log.jsonl", tr.step)
     if export_only:
         if export_to is None or not ckpt.exists():
             raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
@@ -354,6 +358,20 @@ def train(
     return ckpt
 
 
+def _truncate_log(path: Path, step: int) -> None:
+    """Drop log lines past ``step`` (written after the last checkpoint of a stopped run)."""
+    if not path.exists():
+        return
+    keep = []
+    for line in path.read_text().splitlines():
+        try:
+            if json.loads(line).get("step", 0) <= step:
+                keep.append(line)
+        except json.JSONDecodeError:
+            continue
+    atomic_write(path, lambda tmp: tmp.write_text("".join(s + "\n" for s in keep)), overwrite=True)
+
+
 def _stop_on_sigterm() -> None:
     """Turn SIGTERM into SystemExit so the final checkpoint is written (main thread only)."""
     import signal
@@ -370,7 +388,7 @@ def _stop_on_sigterm() -> None:
 
 def export_model(tr: _Trainer, directory: Path, overwrite: bool = True) -> Path:
     """Write the trainer's EMA network as a motionlgd model folder."""
-    val = tr.history[-1]["val"] if tr.history else float("nan")
+    val = tr.history[-1]["val"] if tr.history else None
     return save_model(
         directory,
         tr.ema,

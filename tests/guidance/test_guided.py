@@ -269,3 +269,22 @@ def test_repeats_one_equals_default_and_more_repeats_differ(toy):
 def test_config_validation(kwargs):
     with pytest.raises(ValueError):
         GuidanceConfig(**kwargs)
+
+
+def test_repeats_keep_pushing_the_same_way():
+    """More ascent repeats move x0' further towards the target, never back (regression)."""
+    sched = make_schedule("cosine", 100)
+
+    def den(x, t, cond):
+        return 0.5 * x
+
+    def objective(x):
+        return ((x - 1.0) ** 2).sum(-1)
+
+    x = torch.zeros(1, 3)
+    t = torch.tensor([50])
+    outs = []
+    for r in (1, 2, 3):
+        g = GuidedDenoiser(den, objective, sched, GuidanceConfig(method="dps", scale=0.1, repeats=r, stop=1.0))
+        outs.append(float(g(x, t, {})[0, 0]))
+    assert 0 < outs[0] < outs[1] < outs[2]

@@ -17,6 +17,7 @@ from .errors import NumericalError
 from .eval import metrics as M
 from .guidance.guided import GuidanceConfig, GuidedDenoiser
 from .losses.base import DecodedMotion, make_objective
+from .losses.path import PolylinePath
 from .models.bundle import MotionModel
 from .motion.humanml3d import recover_from_ric
 from .motion.motion import Motion
@@ -81,9 +82,15 @@ def resolve_model(spec: dict[str, Any] | None = None, device: str | torch.device
 def sample_metrics(joints: np.ndarray, scenario: Scenario, fps: float) -> dict[str, float]:
     """Control and quality metrics of one sample ``(T, 22, 3)`` for a scenario (metres)."""
     out: dict[str, float] = {}
-    targets = scenario.path_targets()
-    if targets is not None:
-        pe = M.path_error(joints, targets[: len(joints)])
+    if scenario.path is not None:
+        if scenario.path.get("mode", "timed") == "timed":
+            targets = scenario.path_targets()
+            assert targets is not None
+            pe = M.path_error(joints, targets[: len(joints)])
+        else:  # time-free: distance to the nearest point of the path
+            pe = M.path_distance(
+                joints, PolylinePath(scenario.path["points"], scenario.path.get("smooth", False)).points
+            )
         out["path_error_mean_m"], out["path_error_max_m"] = pe["mean"], pe["max"]
     wps = scenario.waypoint_list()
     if wps:
@@ -239,7 +246,7 @@ def generate(
     metrics: dict[str, Any] = {
         "method": gcfg.method if guided is not None else "none",
         "n": gcfg.n if (guided is not None and gcfg.method == "lgd_mc") else None,
-        "scale": gcfg.scale if guided is not None else 0.0,
+        "scale": guided.config.scale if guided is not None else 0.0,
         "sampler": name,
         "steps": sched.num_steps,
         "seed": scenario.seed,
