@@ -172,6 +172,6 @@ def test_empty_prompt_survives_round_trips():
 
 def test_public_generate_stays_callable_after_submodule_import():
     import motionlgd
-    import motionlgd.generation  # noqa: F401
+    import motionlgd.generation
 
     assert callable(motionlgd.generate)
