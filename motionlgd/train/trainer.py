@@ -313,12 +313,13 @@ def train(
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
-        _truncate_log(out / "log.jsonl", tr.step)
-    if export_only:
+    if export_only:  # read-only use of the run: never touch its log (a trainer may be writing it)
         if export_to is None or not ckpt.exists():
             raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
         export_model(tr, Path(export_to))
         return ckpt
+    if ckpt.exists():
+        _truncate_log(out / "log.jsonl", tr.step)
     _stop_on_sigterm()
     logf = (out / "log.jsonl").open("a")
     start = time.time()
