@@ -47,7 +47,8 @@ class GuidanceConfig:
 
     Attributes:
         method: "none", "dps" (point estimate) or "lgd_mc" (Monte Carlo).
-        scale: guidance scale ``s``; 0 disables guidance exactly.
+        scale: guidance scale ``s``; 0 disables guidance exactly. The default (100, with the
+            ``x0`` schedule) was tuned on the shipped model's obstacle and path demos.
         n: Monte Carlo samples per step (lgd_mc).
         r_schedule: ``r_t`` schedule name or callable of ``abar_t``.
         r_multiplier: multiplies ``r_t``.
@@ -60,7 +61,7 @@ class GuidanceConfig:
     """
 
     method: Method = "lgd_mc"
-    scale: float = 1.0
+    scale: float = 100.0
     n: int = 10
     r_schedule: str | Schedule = "sqrt_one_minus_abar"
     r_multiplier: float = 1.0
