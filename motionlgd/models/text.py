@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +39,19 @@ class TextEncoder(Protocol):
     dim: int
 
     def __call__(self, texts: Sequence[str]) -> torch.Tensor: ...
+
+
+@torch.no_grad()
+def _encode_nonempty(
+    texts: Sequence[str], dim: int, device: torch.device, encode: Callable[[list[str]], torch.Tensor]
+) -> torch.Tensor:
+    """Embed the non-empty prompts with ``encode``; empty prompts get the zero vector."""
+    texts = list(texts)
+    out = torch.zeros(len(texts), dim, device=device)
+    idx = [i for i, s in enumerate(texts) if s.strip()]
+    if idx:
+        out[idx] = encode([texts[i] for i in idx]).to(out)
+    return out
 
 
 class ZeroTextEncoder:
@@ -172,25 +185,21 @@ class MiniLMEncoder:
         self._bert = bert.eval().to(self.device)
         self._tok = tok
 
-    @torch.no_grad()
     def __call__(self, texts: Sequence[str]) -> torch.Tensor:
         """``texts`` (B strings) -> ``(B, 384)`` unit embeddings (zeros for ``""``)."""
-        texts = list(texts)
-        out = torch.zeros(len(texts), self.dim, device=self.device)
-        idx = [i for i, s in enumerate(texts) if s.strip()]
-        if not idx:
-            return out
+        return _encode_nonempty(texts, self.dim, self.device, self._encode)
+
+    def _encode(self, texts: list[str]) -> torch.Tensor:
         if self._bert is None:
             self._load()
         assert self._bert is not None and self._tok is not None
-        enc = self._tok.encode_batch([texts[i] for i in idx])
+        enc = self._tok.encode_batch(texts)
         ids = torch.tensor([e.ids for e in enc], device=self.device)
         mask = torch.tensor([e.attention_mask for e in enc], device=self.device).bool()
         h = self._bert(ids, mask)
         m = mask[..., None].to(h.dtype)
         pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-        out[idx] = nn.functional.normalize(pooled, dim=-1)
-        return out
+        return nn.functional.normalize(pooled, dim=-1)
 
 
 class CLIPTextEncoder:
@@ -241,23 +250,19 @@ class CLIPTextEncoder:
         self._model = model.eval().to(self.device)
         self._tokenizer = open_clip.get_tokenizer(self.model_name)
 
-    @torch.no_grad()
     def __call__(self, texts: Sequence[str]) -> torch.Tensor:
         """``texts`` (B strings) -> ``(B, 512)`` CLIP text features (zeros for ``""``)."""
-        texts = list(texts)
-        out = torch.zeros(len(texts), self.dim, device=self.device)
-        idx = [i for i, s in enumerate(texts) if s.strip()]
-        if not idx:
-            return out
+        return _encode_nonempty(texts, self.dim, self.device, self._encode)
+
+    def _encode(self, texts: list[str]) -> torch.Tensor:
         if self._model is None:
             self._load()
         assert self._model is not None and self._tokenizer is not None
         # MDM: tokenise with context length 22 (truncating), then zero-pad to CLIP's 77
-        tokens = self._tokenizer([texts[i] for i in idx], context_length=self.context_length)
+        tokens = self._tokenizer(texts, context_length=self.context_length)
         pad = torch.zeros(tokens.shape[0], 77 - tokens.shape[1], dtype=tokens.dtype)
         tokens = torch.cat([tokens, pad], dim=1).to(self.device)
-        out[idx] = self._model.encode_text(tokens).float()
-        return out
+        return self._model.encode_text(tokens).float()
 
 
 def get_text_encoder(
