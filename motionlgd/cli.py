@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import MissingDependencyError, MotionLGDError, OutputExistsError
+from .errors import MissingDependencyError, MotionLGDError
 
 DEMOS = {
     "obstacles": "obstacles.yaml",
@@ -422,23 +422,16 @@ def main(argv: list[str] | None = None) -> int:
             return run_generation(args.scenario, args)
         if args.command == "demo":
             return run_generation(scenarios_dir() / DEMOS[args.name], args)
-        if args.command == "render":
-            return cmd_render(args)
-        if args.command == "train":
-            return cmd_train(args)
-        if args.command == "info":
-            return cmd_info(args)
-        if args.command == "eval":
-            return cmd_eval(args)
-        if args.command == "export":
-            return cmd_export(args)
-        if args.command == "import":
-            return cmd_import(args)
-    except OutputExistsError as exc:
-        if args.debug:
-            raise
-        print(f"motionlgd: error: {exc}", file=sys.stderr)
-        return 2
+        commands = {
+            "render": cmd_render,
+            "train": cmd_train,
+            "info": cmd_info,
+            "eval": cmd_eval,
+            "export": cmd_export,
+            "import": cmd_import,
+        }
+        if args.command in commands:
+            return commands[args.command](args)
     except MotionLGDError as exc:
         if args.debug:
             raise

@@ -27,6 +27,7 @@ class Denoiser(Protocol):
 
 @runtime_checkable
 class MotionLoss(Protocol):
-    """A differentiable loss on decoded motion: joints ``(B, T, 22, 3)`` metres -> ``(B,)``."""
+    """A differentiable loss on decoded motion (``motionlgd.losses.DecodedMotion``: joints
+    ``(..., B, T, 22, 3)`` metres, Y up) -> one value per sample ``(..., B)``, >= 0."""
 
-    def __call__(self, joints: torch.Tensor) -> torch.Tensor: ...
+    def __call__(self, motion: Any) -> torch.Tensor: ...

@@ -46,10 +46,6 @@ def default_model_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "assets" / "default"
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    atomic_write(path, lambda tmp: tmp.write_bytes(data), overwrite=True)
-
-
 def load_state_dict_checked(
     net: torch.nn.Module, state: Mapping[str, torch.Tensor], source: str, ignore_prefixes: tuple[str, ...] = ()
 ) -> None:
@@ -130,8 +126,10 @@ def save_model(
         "cfg_scale": cfg_scale,
         **(extra or {}),
     }
-    _atomic_write_bytes(weights_path, save(tensors))
-    _atomic_write_bytes(config_path, (json.dumps(config, indent=2) + "\n").encode())
+    weights = save(tensors)
+    config_text = json.dumps(config, indent=2) + "\n"
+    atomic_write(weights_path, lambda tmp: tmp.write_bytes(weights), overwrite=True)
+    atomic_write(config_path, lambda tmp: tmp.write_text(config_text), overwrite=True)
     return directory
 
 

@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import MotionLGDError
+from ..io import atomic_path
 from ._deps import require
 from ._inputs import as_joint_batch, check_size
 from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
-from .video import atomic_output, check_output_path
+from .video import check_output_path
 
 __all__ = ["render_topdown"]
 
@@ -97,6 +98,6 @@ def render_topdown(
         ax.set_title(scene.title)
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
     fig.tight_layout()
-    with atomic_output(path, overwrite) as tmp:
+    with atomic_path(path, overwrite) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi, facecolor="white")
     return path

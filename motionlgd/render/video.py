@@ -12,7 +12,6 @@ never leaves a partial file. An existing file is only replaced with ``overwrite=
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Iterable
@@ -27,7 +26,6 @@ from ._deps import require
 __all__ = [
     "STILL_SUFFIXES",
     "VIDEO_SUFFIXES",
-    "atomic_output",
     "check_output_path",
     "video_size",
     "write_frames",
@@ -56,11 +54,6 @@ def check_output_path(out_path: str | os.PathLike[str], overwrite: bool, suffixe
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
     return path
-
-
-def atomic_output(path: Path, overwrite: bool) -> contextlib.AbstractContextManager[Path]:
-    """Yield a temporary path next to ``path``; on success move it onto ``path``, else delete it."""
-    return atomic_path(path, overwrite)
 
 
 def video_size(size: tuple[int, int], suffix: str) -> tuple[int, int]:
@@ -95,7 +88,7 @@ def write_frames(
 
     suffix = out_path.suffix.lower()
     bar = tqdm(frames, total=total, disable=not progress, desc=f"render {out_path.name}", unit="frame")
-    with atomic_output(out_path, overwrite) as tmp:
+    with atomic_path(out_path, overwrite) as tmp:
         if suffix == ".mp4":
             ffmpeg = require("imageio_ffmpeg", "Writing mp4")
             writer = None
