@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import MotionLGDError, OutputExistsError
-from ..io import atomic_path
+from ..errors import MotionLGDError
+from ..io import atomic_path, check_writable
 from ._deps import require
 
 __all__ = [
@@ -51,8 +51,7 @@ def check_output_path(out_path: str | os.PathLike[str], overwrite: bool, suffixe
         raise MotionLGDError(f"unsupported output type {path.suffix!r} for {path}; use one of {suffixes}")
     if path.is_dir():
         raise MotionLGDError(f"output path {path} is a directory")
-    if path.exists() and not overwrite:
-        raise OutputExistsError(f"{path} exists; pass overwrite=True to replace it")
+    check_writable([path], overwrite)
     return path
 
 
