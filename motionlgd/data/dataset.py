@@ -1,8 +1,9 @@
 """Training data: mocap clips -> 20 fps uniform-skeleton HumanML3D features, cached.
 
 Pipeline per clip: read + map to 22 joints (``sources``), resample to 20 fps, retarget
-to the uniform skeleton (``DEFAULT_BONE_LENGTHS``), put on a robust floor estimate (the
-supporting foot about 2 cm up, whatever the rig), encode to 263-d features; the
+to the uniform skeleton (``DEFAULT_BONE_LENGTHS``), put on the floor found from the
+frames where the lowest joint stands still (that joint 2 cm up, whatever the rig's
+toe height; ``floor_height(..., "contact")``), encode to 263-d features; the
 left-right mirror of every clip is added as augmentation (with "left"/"right"
 swapped in its text). The result is cached under ``~/.cache/motionlgd/data`` keyed by
 a hash of the code version, the options and the data files' sizes and times, so it
@@ -40,7 +41,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the processing code changes so caches are rebuilt.
-PIPELINE_VERSION = 4
+PIPELINE_VERSION = 5
 
 _LOCOMOTION = re.compile(
     r"\b(walk\w*|run\w*|jog\w*|step\w*|stroll\w*|sidestep\w*|strid\w*|march\w*|sneak\w*|turn\w*|backwards?|navigat\w*|veer\w*)\b",
@@ -212,7 +213,7 @@ def build_dataset(
         if mirror:
             variants.append((mirror_joints(joints), mirror_text(clip.description), True))
         for j, text, mirrored in variants:
-            f = encode(j, fps=20.0, floor="robust")
+            f = encode(j, fps=20.0, floor="contact")
             feats.append(np.asarray(f, dtype=np.float32))
             meta.append((text, clip.source, clip.path, mirrored, split, loco))
     if progress is not None:

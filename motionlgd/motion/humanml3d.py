@@ -85,19 +85,34 @@ def facing_directions(joints: np.ndarray, smooth_sigma: float = 0.0) -> np.ndarr
 
 
 def floor_height(joints: np.ndarray, mode: str = "min") -> float:
-    """Height of the floor under a clip ``(T, 22, 3)``.
+    """Height of the floor under a clip ``(T, 22, 3)``, metres, Y up.
 
     ``"min"``: the lowest joint of the whole clip (HumanML3D's convention; one glitch
     frame or a rig whose toe joint sits high can leave most frames floating).
-    ``"robust"``: the 10th percentile over frames of the lowest joint, minus 2 cm, so
-    that the supporting foot's lowest joint sits about 2 cm above the floor whatever the
-    rig (joint centres are above the skin); a few frames may dip slightly below.
+    ``"robust"``: the 10th percentile over frames of the lowest joint, minus 2 cm.
+    ``"contact"``: the median height of the lowest joint over the frames where that
+    joint stands still (moves < 1.5 cm horizontally to the next frame, i.e. < 0.3 m/s
+    at 20 fps), minus 2 cm: the supporting foot's joint centre then sits 2 cm above
+    the floor whatever the rig's toe height, and glitch frames, jumps and swing phases
+    do not move the floor. Falls back to ``"robust"`` when fewer than 5 % of the frames
+    (or fewer than 3) are still.
     """
     if mode == "min":
         return float(joints[..., 1].min())
     if mode == "robust":
         return float(np.percentile(joints[..., 1].min(-1), 10) - 0.02)
-    raise ValueError(f"unknown floor mode {mode!r}; use 'min' or 'robust'")
+    if mode == "contact":
+        low = joints[..., 1].min(-1)
+        which = joints[..., 1].argmin(-1)
+        n = joints.shape[0] - 1
+        if n >= 1:
+            t = np.arange(n)
+            step = joints[t + 1, which[:-1]][:, [0, 2]] - joints[t, which[:-1]][:, [0, 2]]
+            still = np.linalg.norm(step, axis=-1) < 0.015
+            if still.sum() >= max(3, 0.05 * n):
+                return float(np.median(low[:-1][still]) - 0.02)
+        return floor_height(joints, "robust")
+    raise ValueError(f"unknown floor mode {mode!r}; use 'min', 'robust' or 'contact'")
 
 
 def canonicalize(joints: np.ndarray, floor: str = "min") -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -241,7 +256,7 @@ def encode(
             raise (resample first with ``motionlgd.data.sources.resample``).
         canonical: first put the clip on the floor, root at the origin, facing +z
             (``canonicalize``). ``recover_from_ric`` always decodes into that frame.
-        floor: floor estimate used by ``canonicalize`` ("min" or "robust").
+        floor: floor estimate used by ``canonicalize`` ("min", "robust" or "contact").
 
     Returns:
         ``(T-1, 263)`` unnormalised features, same kind (numpy/torch) as the input;

@@ -66,3 +66,26 @@ def test_robust_floor_ignores_a_glitch_frame():
     assert abs(floor_height(j, "robust") - 0.03) < 1e-9
     c, _ = canonicalize(j, floor="robust")
     assert abs(np.median(c[..., 1].min(-1)) - 0.02) < 1e-9
+
+
+def test_contact_floor_uses_the_still_supporting_foot():
+    rng = np.random.default_rng(0)
+    j = np.zeros((80, 22, 3))
+    j[..., 1] = np.linspace(0.3, 1.6, 22)
+    # the supporting toe stands still 7 cm up; every 4th frame it swings up and forward
+    j[:, 10, 1] = 0.07
+    swing = np.arange(80) % 4 == 0
+    j[swing, 10, 1] = 0.15
+    j[swing, 10, 0] = rng.uniform(0.1, 0.3, swing.sum())
+    j[5, 11, 1] = -0.4  # one glitch frame, moving
+    j[5, 11, 0] = 0.5
+    assert abs(floor_height(j, "contact") - 0.05) < 1e-9
+    c, _ = canonicalize(j, floor="contact")
+    assert abs(np.median(c[~swing][..., 1].min(-1)) - 0.02) < 1e-6
+
+
+def test_contact_floor_falls_back_when_nothing_stands_still():
+    j = np.zeros((30, 22, 3))
+    j[..., 1] = np.linspace(0.05, 1.6, 22)
+    j[..., 0] = np.arange(30)[:, None] * 0.2  # everything moves 20 cm per frame
+    assert floor_height(j, "contact") == floor_height(j, "robust")
