@@ -4,17 +4,23 @@
 bone, scaled to the bone and posed every frame, plus a sphere per joint (rounded ends and
 a head). No data files, no licence questions.
 
-``"smpl"`` (via ``smplx``) and ``"anny"`` (CC0 MakeHuman-derived mesh) are planned optional
-backends; they need an inverse-kinematics fit from the 22 joint positions to the model's
-pose parameters, which is not implemented yet. Asking for them gives a clear error: a
-:class:`~motionlgd.errors.MissingDependencyError` naming what to install when the package is
-missing, else a :class:`~motionlgd.errors.MotionLGDError` saying it is not implemented.
+Skinned mesh bodies (optional, :class:`MeshBody`, in :mod:`motionlgd.render.bodies`):
+
+* ``"anny"``: the CC0 MakeHuman-derived body of the ``anny`` package (``pip install
+  'motionlgd[body]'``), posed with the joint rotations of :mod:`motionlgd.export.ik`;
+* ``"smpl"``: a SMPL body through ``smplx`` from the user's own SMPL model file
+  (``model_path``; SMPL's licence forbids shipping it), posed the same way.
+
+Asking for a mesh body whose package is missing raises a
+:class:`~motionlgd.errors.MissingDependencyError` naming what to install.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
-from typing import Any
+import os
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -26,9 +32,12 @@ __all__ = [
     "BONES",
     "BONE_RADII",
     "JOINT_RADII",
+    "MeshBody",
     "body_mesh",
     "bone_transforms",
+    "load_body",
     "resolve_body",
+    "vertex_normals",
 ]
 
 BODY_MODELS = ("procedural", "smpl", "anny")
@@ -97,8 +106,25 @@ assert len(BONE_RADII) == NUM_JOINTS and len(JOINT_RADII) == NUM_JOINTS
 
 _BODY_INSTALL = {
     "smpl": ("smplx", "pip install smplx (and download the SMPL model files yourself: non-commercial licence)"),
-    "anny": ("anny", "pip install anny (proposed extra: motionlgd[body])"),
+    "anny": ("anny", "pip install 'motionlgd[body]'"),
 }
+
+
+@runtime_checkable
+class MeshBody(Protocol):
+    """A skinned body mesh driven by the 22 joint positions.
+
+    Attributes:
+        name: the body model's name (``"smpl"``, ``"anny"``, ...).
+        faces: ``(F, 3)`` integer triangle indices into the vertices.
+    """
+
+    name: str
+    faces: np.ndarray
+
+    def vertices(self, joints: np.ndarray) -> np.ndarray:
+        """Posed vertices ``(T, V, 3)`` float32 (metres, Y up) for joints ``(T, 22, 3)`` (metres, Y up)."""
+        ...
 
 
 def resolve_body(body: str) -> str:
@@ -106,7 +132,7 @@ def resolve_body(body: str) -> str:
 
     Raises:
         MissingDependencyError: ``"smpl"``/``"anny"`` requested but its package is missing.
-        MotionLGDError: unknown name, or a known optional model that is not implemented yet.
+        MotionLGDError: unknown name.
     """
     name = {"capsule": "procedural", "capsules": "procedural", "default": "procedural"}.get(body, body)
     if name == "procedural":
@@ -116,10 +142,50 @@ def resolve_body(body: str) -> str:
     module, install = _BODY_INSTALL[name]
     if importlib.util.find_spec(module) is None:
         raise MissingDependencyError(f"body={body!r} needs the Python package {module!r}: {install}")
-    raise MotionLGDError(
-        f"body={body!r}: the {module!r} package is installed, but fitting its mesh to the 22 joint positions "
-        "is not implemented yet; use body='procedural'"
-    )
+    return name
+
+
+def load_body(body: str, model_path: str | os.PathLike[str] | None = None) -> MeshBody | None:
+    """The mesh body called ``body``, or None for the procedural capsule body.
+
+    Args:
+        body: a name of :data:`BODY_MODELS`.
+        model_path: the model file the body needs (required for ``"smpl"``: the user's
+            SMPL model ``.npz``/``.pkl``-free file; optional for ``"anny"``).
+
+    Raises:
+        MissingDependencyError: the body's package is missing.
+        MotionLGDError: unknown name, missing or unreadable model file.
+    """
+    name = resolve_body(body)
+    if name == "procedural":
+        return None
+    module = importlib.import_module(f"{__package__}.bodies.{name}")
+    return module.load(model_path)
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals.
+
+    Args:
+        vertices: ``(..., V, 3)`` positions.
+        faces: ``(F, 3)`` triangle indices (counter-clockwise seen from outside).
+
+    Returns:
+        ``(..., V, 3)`` float32 unit normals (``(0, 1, 0)`` for vertices of no face).
+    """
+    v = np.asarray(vertices, dtype=np.float64)
+    f = np.asarray(faces, dtype=np.int64)
+    lead, V = v.shape[:-2], v.shape[-2]
+    vb = v.reshape(-1, V, 3)
+    N = vb.shape[0]
+    fn = np.cross(vb[:, f[:, 1]] - vb[:, f[:, 0]], vb[:, f[:, 2]] - vb[:, f[:, 0]])  # (N, F, 3), |.| = 2 area
+    corners = np.concatenate([fn, fn, fn], axis=1).reshape(-1, 3)  # one row per (sample, corner, face)
+    index = (np.arange(N)[:, None] * V + f.T.reshape(-1)[None]).ravel()
+    acc = np.stack([np.bincount(index, weights=corners[:, d], minlength=N * V) for d in range(3)], axis=-1)
+    norm = np.linalg.norm(acc, axis=-1, keepdims=True)
+    out = np.where(norm > 1e-12, acc / np.maximum(norm, 1e-12), np.array([0.0, 1.0, 0.0]))
+    return out.reshape(*lead, V, 3).astype(np.float32)
 
 
 def bone_transforms(joints: np.ndarray, min_length: float = 1e-4) -> np.ndarray:
