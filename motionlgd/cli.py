@@ -80,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--backend", default="auto", help="auto, pyrender or matplotlib")
     r.add_argument("--size", default="640x480", help="WxH pixels")
     r.add_argument("--sample", type=int, help="render only this sample (default: all in one scene)")
+    r.add_argument("--layout", default="together", choices=["together", "side_by_side"],
+                   help="several samples in one scene (default) or one tile each")  # fmt: skip
+    r.add_argument("--body", default="procedural", choices=["procedural", "anny", "smpl"],
+                   help="body drawn: capsules (default), anny (pip install 'motionlgd[body]') or smpl")  # fmt: skip
+    r.add_argument("--body-model", help="model file of the body (smpl: your SMPL model .npz)")
+    r.add_argument("--shadows", action="store_true", help="directional shadows (pyrender; slower)")
+    r.add_argument("--camera", default="follow", choices=["follow", "frame"], help="camera mode")
     r.add_argument("--overwrite", action="store_true")
 
     t = add_parser("train", help="train (or resume training) a model from a YAML config")
@@ -239,9 +246,22 @@ def cmd_render(args: argparse.Namespace) -> int:
             size=(w, h),
             overwrite=args.overwrite,
             progress=not args.quiet,
+            labels=_sample_labels(data, joints.shape[0], args.sample),
+            layout=args.layout,
+            body=args.body,
+            body_model=args.body_model,
+            shadows=args.shadows,
+            camera=args.camera,
         )
     print(f"wrote {out}")
     return 0
+
+
+def _sample_labels(data: dict[str, Any], n: int, sample: int | None) -> list[str] | None:
+    """Legend labels ``sample i`` when a file holds several samples (None for a single one)."""
+    if sample is not None:
+        return [f"sample {sample}"]
+    return [f"sample {i}" for i in range(n)] if n > 1 else None
 
 
 def _load_batch(path: Path) -> tuple[Any, float, dict[str, Any]]:

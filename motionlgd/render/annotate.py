@@ -29,6 +29,7 @@ def annotate_frame(
     time_s: float | None = None,
     labels: Sequence[str] | None = None,
     ghost_label: str | None = None,
+    first_color: int = 0,
 ) -> np.ndarray:
     """Draw text on a frame.
 
@@ -38,6 +39,7 @@ def annotate_frame(
         time_s: clock shown bottom-left (seconds), or None.
         labels: one label per sample, shown top-right next to its colour.
         ghost_label: legend entry for the grey ghost motion, or None.
+        first_color: colour index of the first label (label ``i`` gets ``sample_color(first_color + i)``).
 
     Returns:
         A new ``(H, W, 3)`` uint8 image.
@@ -59,7 +61,7 @@ def annotate_frame(
         draw.text((pad, h - pad - size - 2), f"t = {time_s:5.2f} s", fill=dark, font=font)
     entries: list[tuple[str, tuple[int, int, int]]] = []
     for i, label in enumerate(labels or []):
-        entries.append((str(label), tuple(int(255 * c) for c in sample_color(i))))  # type: ignore[misc]
+        entries.append((str(label), tuple(int(255 * c) for c in sample_color(first_color + i))))  # type: ignore[misc]
     if ghost_label:
         entries.append((ghost_label, (150, 150, 150)))
     y = pad

@@ -70,6 +70,7 @@ def iter_frames(
     size: tuple[int, int],
     camera: CameraPath,
     frame_indices: Sequence[int],
+    first_color: int = 0,
 ) -> Iterator[np.ndarray]:
     """Render stick-figure frames with matplotlib.
 
@@ -79,6 +80,7 @@ def iter_frames(
         size: ``(width, height)`` in pixels.
         camera: per-frame camera (direction and distance are mimicked with a view box).
         frame_indices: frames to render, in order.
+        first_color: colour index of the first sample (sample ``i`` gets ``sample_color(first_color + i)``).
 
     Yields:
         ``(H, W, 3)`` uint8 RGB frames.
@@ -119,8 +121,9 @@ def iter_frames(
         ax.add_collection3d(poly)
         obstacle_artists.append((poly, obstacle_outline(obs, segments=16)))
     ghost = _Stick(ax, GHOST_COLOR, alpha=0.5) if scene.ghost is not None else None
-    trails = [ax.plot([], [], [], color=tuple(0.8 * c for c in sample_color(i)), lw=1.5)[0] for i in range(n)]
-    sticks = [_Stick(ax, sample_color(i)) for i in range(n)]
+    colors = [sample_color(first_color + i) for i in range(n)]
+    trails = [ax.plot([], [], [], color=tuple(0.8 * c for c in colors[i]), lw=1.5)[0] for i in range(n)]
+    sticks = [_Stick(ax, colors[i]) for i in range(n)]
 
     try:
         for t in frame_indices:

@@ -18,12 +18,12 @@ import numpy as np
 
 from ..motion.skeleton import NUM_JOINTS
 from ._deps import import_pyrender
-from .body import BONE_RADII, BONES, JOINT_RADII, bone_transforms, resolve_body
+from .body import BONE_RADII, BONES, JOINT_RADII, MeshBody, bone_transforms, resolve_body, vertex_normals
 from .camera import CameraPath, look_at
 from .geometry import checker_ground, extrude_polygon, flat_normals, ribbon
 from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
 
-__all__ = ["iter_frames"]
+__all__ = ["iter_frames", "iter_tiles"]
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,110 @@ def _build_static(
         pscene.add(_flat_mesh(pyrender, v, f, (*OBSTACLE_COLOR, 0.8)))
 
 
+class _Tile:
+    """One pyrender scene: static overlays, per-frame bodies and trails of some samples, a camera."""
+
+    def __init__(self, pyrender: Any, trimesh: Any, joints: np.ndarray, scene: SceneSpec, camera: CameraPath,
+                 aspect: float, template: _BodyTemplate, mesh_body: MeshBody | None, first_color: int) -> None:  # fmt: skip
+        self.pyrender, self.joints, self.camera, self.template = pyrender, joints, camera, template
+        n = joints.shape[0]
+        self.pscene = pyrender.Scene(bg_color=list(BACKGROUND), ambient_light=[0.32, 0.32, 0.34])
+        _build_static(pyrender, trimesh, self.pscene, scene, joints, margin=8.0)
+        self.body_mats = [_material(pyrender, (*sample_color(first_color + i), 1.0), roughness=0.6) for i in range(n)]
+        self.mats = [bone_transforms(joints[i]) for i in range(n)]
+        self.mesh_body = mesh_body
+        self.mesh_verts = [mesh_body.vertices(joints[i]) for i in range(n)] if mesh_body is not None else None
+        self.mesh_faces = np.asarray(mesh_body.faces, dtype=np.uint32) if mesh_body is not None else None
+        self.ghost = np.asarray(scene.ghost) if scene.ghost is not None else None
+        self.ghost_mats = bone_transforms(self.ghost) if self.ghost is not None else None
+        self.ghost_mat = _material(pyrender, (*GHOST_COLOR, 0.4))
+        self.trail_rgba = [(*tuple(0.8 * c for c in sample_color(first_color + i)), 1.0) for i in range(n)]
+        cam = pyrender.PerspectiveCamera(yfov=camera.yfov, aspectRatio=aspect, znear=0.05, zfar=200.0)
+        self.cam_node = self.pscene.add(cam, pose=camera.pose(0))
+        center = joints[:, :, 0].reshape(-1, 3).mean(0)
+        key = pyrender.DirectionalLight(color=np.ones(3), intensity=2.4)
+        self.pscene.add(key, pose=look_at(center + np.array([2.0, 6.0, 3.0]), center))
+        self.dynamic: list[Any] = []
+
+    def _body_node(self, pos: np.ndarray, nrm: np.ndarray, material: Any, faces: np.ndarray) -> Any:
+        prim = self.pyrender.Primitive(positions=pos, normals=nrm, indices=faces, material=material)
+        return self.pscene.add(self.pyrender.Mesh(primitives=[prim]))
+
+    def update(self, t: int) -> None:
+        """Pose bodies, trails and camera at frame ``t`` (bodies and trails are rebuilt: one draw call each)."""
+        for node in self.dynamic:
+            self.pscene.remove_node(node)
+        self.dynamic = []
+        joints, T = self.joints, self.joints.shape[1]
+        ti = min(t, T - 1)
+        for i in range(joints.shape[0]):
+            if self.mesh_verts is not None and self.mesh_body is not None and self.mesh_faces is not None:
+                v = np.ascontiguousarray(self.mesh_verts[i][ti], dtype=np.float32)
+                nrm = vertex_normals(v, self.mesh_faces)
+                self.dynamic.append(self._body_node(v, nrm, self.body_mats[i], self.mesh_faces))
+            else:
+                pos, nrm = self.template.pose(joints[i, ti], self.mats[i][ti])
+                self.dynamic.append(self._body_node(pos, nrm, self.body_mats[i], self.template.faces))
+        if self.ghost is not None and self.ghost_mats is not None:
+            tg = min(t, len(self.ghost) - 1)
+            pos, nrm = self.template.pose(self.ghost[tg], self.ghost_mats[tg])
+            self.dynamic.append(self._body_node(pos, nrm, self.ghost_mat, self.template.faces))
+        for i in range(joints.shape[0]):
+            v, f = ribbon(joints[i, : ti + 1, 0, :][:, [0, 2]], width=0.04, y=0.008 + 0.001 * i)
+            if len(f):
+                self.dynamic.append(self.pscene.add(_flat_mesh(self.pyrender, v, f, self.trail_rgba[i], double=True)))
+        self.pscene.set_pose(self.cam_node, self.camera.pose(t))
+
+
+def iter_tiles(
+    parts: Sequence[tuple[np.ndarray, CameraPath, int]],
+    scene: SceneSpec,
+    size: tuple[int, int],
+    frame_indices: Sequence[int],
+    body: str = "procedural",
+    shadows: bool = False,
+    lean_shader: bool = True,
+    mesh_body: MeshBody | None = None,
+) -> Iterator[list[np.ndarray]]:
+    """Render several scenes of the same size with one offscreen renderer, frame by frame.
+
+    Args:
+        parts: per tile ``(joints (N, T, 22, 3) metres, camera, first colour index)``.
+        scene: overlays, drawn in every tile.
+        size: ``(width, height)`` in pixels of each tile.
+        frame_indices: which frames to render, in order.
+        body: body model name; ``"procedural"`` draws capsules, a mesh body needs ``mesh_body``.
+        shadows: directional-light shadows (about 35 % slower on a CPU renderer).
+        lean_shader: use the cheap Lambert shader of ``shaders/lean_mesh.frag`` instead of pyrender's
+            PBR shader (about 3x faster on a CPU renderer; looks nearly the same here).
+        mesh_body: a loaded skinned body (:func:`motionlgd.render.body.load_body`) drawn
+            instead of the capsules (the ghost stays a capsule body).
+
+    Yields:
+        One list per frame of ``(H, W, 3)`` uint8 RGB images, one per tile.
+    """
+    resolve_body(body)
+    pyrender, trimesh = import_pyrender()
+    w, h = size
+    template = _BodyTemplate(trimesh)
+    tiles = [_Tile(pyrender, trimesh, j, scene, cam, w / h, template, mesh_body, first) for j, cam, first in parts]
+    flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if shadows else pyrender.RenderFlags.NONE
+    # one renderer (one EGL context) for all tiles: deleting a second context terminates the shared display
+    renderer = pyrender.OffscreenRenderer(w, h)
+    if lean_shader:
+        _use_lean_shader(pyrender, renderer)
+    try:
+        for t in frame_indices:
+            images = []
+            for tile in tiles:
+                tile.update(t)
+                color, _ = renderer.render(tile.pscene, flags=flags)
+                images.append(np.ascontiguousarray(color[..., :3]))
+            yield images
+    finally:
+        renderer.delete()
+
+
 def iter_frames(
     joints: np.ndarray,
     scene: SceneSpec,
@@ -158,73 +262,24 @@ def iter_frames(
     camera: CameraPath,
     frame_indices: Sequence[int],
     body: str = "procedural",
-    shadows: bool = True,
+    shadows: bool = False,
     lean_shader: bool = True,
+    mesh_body: MeshBody | None = None,
+    first_color: int = 0,
 ) -> Iterator[np.ndarray]:
-    """Render frames with pyrender.
+    """Render frames of one scene with pyrender (see :func:`iter_tiles` for the arguments).
 
     Args:
         joints: ``(N, T, 22, 3)`` validated joints in metres.
-        scene: overlays.
-        size: ``(width, height)`` in pixels.
         camera: per-frame camera.
-        frame_indices: which frames to render, in order.
-        body: body model (only ``"procedural"`` is implemented).
-        shadows: directional-light shadows.
-        lean_shader: use the cheap Lambert shader of ``shaders/lean_mesh.frag`` instead of pyrender's
-            PBR shader (about 3x faster on a CPU renderer; looks nearly the same here).
+        first_color: colour index of the first sample (sample ``i`` gets ``sample_color(first_color + i)``).
 
     Yields:
         ``(H, W, 3)`` uint8 RGB frames.
     """
-    resolve_body(body)
-    pyrender, trimesh = import_pyrender()
-    w, h = size
-    n, T = joints.shape[:2]
-    pscene = pyrender.Scene(bg_color=list(BACKGROUND), ambient_light=[0.32, 0.32, 0.34])
-    _build_static(pyrender, trimesh, pscene, scene, joints, margin=8.0)
-
-    template = _BodyTemplate(trimesh)
-    body_mats = [_material(pyrender, (*sample_color(i), 1.0), roughness=0.6) for i in range(n)]
-    mats = [bone_transforms(joints[i]) for i in range(n)]
-    ghost = np.asarray(scene.ghost) if scene.ghost is not None else None
-    ghost_mats = bone_transforms(ghost) if ghost is not None else None
-    ghost_mat = _material(pyrender, (*GHOST_COLOR, 0.4))
-    trail_rgba = [(*tuple(0.8 * c for c in sample_color(i)), 1.0) for i in range(n)]
-
-    cam = pyrender.PerspectiveCamera(yfov=camera.yfov, aspectRatio=w / h, znear=0.05, zfar=200.0)
-    cam_node = pscene.add(cam, pose=camera.pose(0))
-    center = joints[:, :, 0].reshape(-1, 3).mean(0)
-    key = pyrender.DirectionalLight(color=np.ones(3), intensity=2.4)
-    pscene.add(key, pose=look_at(center + np.array([2.0, 6.0, 3.0]), center))
-    flags = pyrender.RenderFlags.SHADOWS_DIRECTIONAL if shadows else pyrender.RenderFlags.NONE
-
-    renderer = pyrender.OffscreenRenderer(w, h)
-    if lean_shader:
-        _use_lean_shader(pyrender, renderer)
-    dynamic: list[Any] = []
-
-    def body_node(pos_nrm: tuple[np.ndarray, np.ndarray], material: Any) -> Any:
-        prim = pyrender.Primitive(positions=pos_nrm[0], normals=pos_nrm[1], indices=template.faces, material=material)
-        return pscene.add(pyrender.Mesh(primitives=[prim]))
-
+    gen = iter_tiles([(joints, camera, first_color)], scene, size, frame_indices, body, shadows, lean_shader, mesh_body)
     try:
-        for t in frame_indices:
-            for node in dynamic:  # bodies and trails are rebuilt every frame (one draw call each)
-                pscene.remove_node(node)
-            dynamic = []
-            for i in range(n):
-                ti = min(t, T - 1)
-                dynamic.append(body_node(template.pose(joints[i, ti], mats[i][ti]), body_mats[i]))
-            if ghost is not None and ghost_mats is not None:
-                tg = min(t, len(ghost) - 1)
-                dynamic.append(body_node(template.pose(ghost[tg], ghost_mats[tg]), ghost_mat))
-            for i in range(n):
-                v, f = ribbon(joints[i, : min(t, T - 1) + 1, 0, :][:, [0, 2]], width=0.04, y=0.008 + 0.001 * i)
-                if len(f):
-                    dynamic.append(pscene.add(_flat_mesh(pyrender, v, f, trail_rgba[i], double=True)))
-            pscene.set_pose(cam_node, camera.pose(t))
-            color, _ = renderer.render(pscene, flags=flags)
-            yield np.ascontiguousarray(color[..., :3])
+        for images in gen:
+            yield images[0]
     finally:
-        renderer.delete()
+        gen.close()

@@ -120,12 +120,29 @@ def test_bone_transforms_map_unit_cylinder_onto_bones(walk: np.ndarray) -> None:
     np.testing.assert_allclose(ends, walk[:, [c for _, c in BONES]], atol=1e-9)
 
 
-def test_optional_bodies_give_clear_errors() -> None:
-    assert resolve_body("procedural") == "procedural"
-    for name in ("smpl", "anny"):
-        with pytest.raises(MotionLGDError, match=name) as info:
-            resolve_body(name)
-        if isinstance(info.value, MissingDependencyError):
-            assert "pip install" in str(info.value)
+def test_optional_bodies_give_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    assert resolve_body("procedural") == resolve_body("capsules") == "procedural"
     with pytest.raises(MotionLGDError, match="unknown body"):
         resolve_body("robot")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)  # as if smplx / anny were missing
+    for name, extra in (("smpl", "pip install smplx"), ("anny", "motionlgd[body]")):
+        with pytest.raises(MissingDependencyError, match=name) as info:
+            resolve_body(name)
+        assert extra in str(info.value)
+
+
+def test_vertex_normals_point_outwards_on_a_sphere() -> None:
+    trimesh = pytest.importorskip("trimesh")
+    from motionlgd.render.body import vertex_normals
+
+    sph = trimesh.creation.icosphere(subdivisions=2, radius=0.3)
+    v = np.stack([sph.vertices, sph.vertices * 2 + 1.0])  # a batch of two
+    n = vertex_normals(v, sph.faces)
+    assert n.shape == v.shape and n.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(n, axis=-1), 1.0, atol=1e-5)
+    radial = sph.vertices / np.linalg.norm(sph.vertices, axis=-1, keepdims=True)
+    assert (np.einsum("bvi,vi->bv", n, radial) > 0.98).all()
+    flipped = vertex_normals(v, sph.faces[:, ::-1])  # reversed winding -> inward normals
+    assert (np.einsum("bvi,vi->bv", flipped, radial) < -0.98).all()

@@ -111,3 +111,35 @@ def test_auto_falls_back_to_matplotlib(tmp_path: Path, walk: np.ndarray, monkeyp
         select_backend("pyrender")
     out = render_motion(walk, tmp_path / "fallback.gif", backend="auto", size=(64, 48))
     assert out.exists()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_side_by_side_tiles_follow_their_own_sample(tmp_path: Path, walk: np.ndarray, scene, backend: str) -> None:
+    from motionlgd.render.scene import SceneSpec, sample_color
+
+    far = np.stack([walk, walk + np.array([6.0, 0.0, 0.0])])  # 6 m apart: one scene could not frame both closely
+    plain = SceneSpec(path=scene.path)  # no yellow waypoint, whose colour is close to sample 1's
+    out = render_motion(far, tmp_path / "tiles.png", scene=plain, backend=backend, size=(320, 160),
+                        labels=["a", "b"], layout="side_by_side", frame=6, show_time=False)  # fmt: skip
+    img = imageio.v3.imread(out)[..., :3].astype(float)
+    assert img.shape == (160, 320, 3)
+
+    def share(tile: np.ndarray, i: int) -> float:
+        target = 255 * np.array(sample_color(i))
+        body = tile[20:]  # below the legend
+        return float((np.linalg.norm(body - target, axis=-1) < 60).mean())
+
+    left, right = img[:, :160], img[:, 160:]
+    assert share(left, 0) > 0.002 and share(right, 1) > 0.002, "each tile shows its own sample"
+    assert share(left, 1) < share(left, 0) / 5 and share(right, 0) < share(right, 1) / 5
+    frames = np.asarray(imageio.v3.imread(render_motion(far, tmp_path / "tiles.gif", scene=scene, backend=backend,
+                        size=(320, 160), layout="side_by_side")))[..., :3]  # fmt: skip
+    _check_frames(frames, 12, 160, 320)
+
+
+def test_bad_layout_writes_nothing(tmp_path: Path, walk: np.ndarray) -> None:
+    from motionlgd.errors import MotionLGDError
+
+    with pytest.raises(MotionLGDError, match="layout"):
+        render_motion(walk, tmp_path / "x.mp4", layout="grid")
+    assert not list(tmp_path.iterdir())
