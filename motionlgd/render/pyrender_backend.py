@@ -162,9 +162,11 @@ class _Tile:
         _build_static(pyrender, trimesh, self.pscene, scene, joints, margin=8.0)
         self.body_mats = [_material(pyrender, (*sample_color(first_color + i), 1.0), roughness=0.6) for i in range(n)]
         self.mats = [bone_transforms(joints[i]) for i in range(n)]
-        self.mesh_body = mesh_body
-        self.mesh_verts = [mesh_body.vertices(joints[i]) for i in range(n)] if mesh_body is not None else None
-        self.mesh_faces = np.asarray(mesh_body.faces, dtype=np.uint32) if mesh_body is not None else None
+        self.mesh_verts = self.mesh_normals = self.mesh_faces = None
+        if mesh_body is not None:  # posed once per clip (batched), normals too
+            self.mesh_faces = np.asarray(mesh_body.faces, dtype=np.uint32)
+            self.mesh_verts = [np.asarray(mesh_body.vertices(joints[i]), dtype=np.float32) for i in range(n)]
+            self.mesh_normals = [vertex_normals(v, self.mesh_faces) for v in self.mesh_verts]
         self.ghost = np.asarray(scene.ghost) if scene.ghost is not None else None
         self.ghost_mats = bone_transforms(self.ghost) if self.ghost is not None else None
         self.ghost_mat = _material(pyrender, (*GHOST_COLOR, 0.4))
@@ -188,9 +190,8 @@ class _Tile:
         joints, T = self.joints, self.joints.shape[1]
         ti = min(t, T - 1)
         for i in range(joints.shape[0]):
-            if self.mesh_verts is not None and self.mesh_body is not None and self.mesh_faces is not None:
-                v = np.ascontiguousarray(self.mesh_verts[i][ti], dtype=np.float32)
-                nrm = vertex_normals(v, self.mesh_faces)
+            if self.mesh_verts is not None and self.mesh_normals is not None and self.mesh_faces is not None:
+                v, nrm = self.mesh_verts[i][ti], self.mesh_normals[i][ti]
                 self.dynamic.append(self._body_node(v, nrm, self.body_mats[i], self.mesh_faces))
             else:
                 pos, nrm = self.template.pose(joints[i, ti], self.mats[i][ti])
