@@ -66,6 +66,7 @@ class TrainConfig:
     min_frames: int = 40
     max_frames: int = 196
     locomotion_weight: float = 3.0
+    root_loss_weight: float = 1.0
     lambda_vel: float = 20.0
     lambda_foot: float = 50.0
     seed: int = 0
@@ -210,10 +211,16 @@ class _Trainer:
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
         pred = net(xt, t, text_emb=emb, mask=mask)
         m = mask[..., None].float()
+        err = ((pred - x0) ** 2) * m
         n_valid = m.sum() * x0.shape[-1]
-        l_feat = (((pred - x0) ** 2) * m).sum() / n_valid
-        terms = {"feat": float(l_feat.detach())}
-        total = l_feat
+        l_feat = err.sum() / n_valid
+        terms = {"feat": float(l_feat.detach())}  # unweighted: comparable across configs (and the val loss)
+        if self.cfg.root_loss_weight != 1.0:  # emphasise the 4 root dims (rotation/linear velocity, height)
+            w = torch.ones(x0.shape[-1], device=x0.device)
+            w[:4] = self.cfg.root_loss_weight
+            total = (err * w).sum() / (m.sum() * w.sum())
+        else:
+            total = l_feat
         if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0:
             fp = pred * self.std_t + self.mean_t
             ft = x0 * self.std_t + self.mean_t

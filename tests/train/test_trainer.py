@@ -87,3 +87,17 @@ def test_default_config_parses():
 
     cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "default.yaml")
     assert cfg.model["num_layers"] == 4 and "hdm05_cut" not in cfg.sources
+
+
+def test_root_loss_weight_changes_the_objective_not_the_logged_feature_loss(tmp_path, toy_data):
+    plain = _cfg(tmp_path, "plain", 1)
+    heavy = _cfg(tmp_path, "heavy", 1)
+    heavy.root_loss_weight = 10.0
+    for cfg in (plain, heavy):
+        train(cfg, progress=False, data=toy_data)
+    logs = [json.loads((tmp_path / n / "log.jsonl").read_text().splitlines()[0]) for n in ("plain", "heavy")]
+    assert logs[0]["feat"] == pytest.approx(logs[1]["feat"], rel=1e-6)  # same batch, same network at step 1
+    assert logs[0]["total"] != pytest.approx(logs[1]["total"], rel=1e-4)
+    a = torch.load(tmp_path / "plain" / "last.pt", weights_only=True)["net"]
+    b = torch.load(tmp_path / "heavy" / "last.pt", weights_only=True)["net"]
+    assert any(not torch.equal(a[k], b[k]) for k in a)
