@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import MissingDependencyError, MotionLGDError
+from ..errors import MissingDependencyError, MotionLGDError, ShapeError
 from ..motion.skeleton import NUM_JOINTS, PARENTS
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "MeshBody",
     "body_mesh",
     "bone_transforms",
+    "check_body_joints",
     "load_body",
     "resolve_body",
     "vertex_normals",
@@ -162,6 +163,16 @@ def load_body(body: str, model_path: str | os.PathLike[str] | None = None) -> Me
         return None
     module = importlib.import_module(f"{__package__}.bodies.{name}")
     return module.load(model_path)
+
+
+def check_body_joints(joints: np.ndarray, body: str) -> np.ndarray:
+    """``joints`` as float64 ``(T, 22, 3)``, finite, T >= 1, else a :class:`ShapeError` naming ``body``."""
+    a = np.asarray(joints, dtype=np.float64)
+    if a.ndim != 3 or a.shape[1:] != (NUM_JOINTS, 3) or a.shape[0] < 1:
+        raise ShapeError(f"body={body!r} expects joints of shape (T>=1, 22, 3), got {tuple(a.shape)}")
+    if not np.all(np.isfinite(a)):
+        raise ShapeError(f"body={body!r}: joints contain NaN or inf")
+    return a
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:

@@ -78,6 +78,7 @@ import numpy as np
 from ...errors import MissingDependencyError, MotionLGDError, ShapeError
 from ...motion.rotations import axis_angle_to_matrix, matrix_to_axis_angle, qbetween, quat_to_matrix
 from ...motion.skeleton import NUM_JOINTS
+from ..body import check_body_joints
 
 __all__ = [
     "ANNY_TO_WORLD",
@@ -378,12 +379,7 @@ class AnnyBody:
 
     @staticmethod
     def _check(joints: np.ndarray) -> np.ndarray:
-        q = np.asarray(joints, dtype=np.float64)
-        if q.ndim != 3 or q.shape[1:] != (NUM_JOINTS, 3) or q.shape[0] < 1:
-            raise ShapeError(f"expected joints of shape (T, 22, 3), got {tuple(q.shape)}")
-        if not np.all(np.isfinite(q)):
-            raise ShapeError("joints contain NaN or inf")
-        return q
+        return check_body_joints(joints, "anny")
 
     def fit_scale(self, joints: np.ndarray) -> float:
         """Uniform scale of anny's body for the motion ``joints (T, 22, 3)`` (metres).

@@ -49,10 +49,11 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from ...errors import CheckpointError, MotionLGDError, ShapeError
+from ...errors import CheckpointError, MotionLGDError
 from ...motion.rotations import matrix_to_axis_angle
 from ...motion.skeleton import NUM_JOINTS, PARENTS
 from .._deps import require
+from ..body import check_body_joints
 
 __all__ = ["NUM_FACES", "NUM_SMPL_JOINTS", "NUM_VERTICES", "SMPL_PARENTS", "SMPLBody", "load"]
 
@@ -325,9 +326,4 @@ class SMPLBody:
 
 def _check_joints(joints: np.ndarray) -> np.ndarray:
     """``joints`` as float64 ``(T, 22, 3)``, finite, T >= 1."""
-    a = np.asarray(joints, dtype=np.float64)
-    if a.ndim != 3 or a.shape[1:] != (NUM_JOINTS, 3) or a.shape[0] < 1:
-        raise ShapeError(f"body='smpl' expects joints of shape (T>=1, 22, 3), got {tuple(a.shape)}")
-    if not np.all(np.isfinite(a)):
-        raise ShapeError("body='smpl': joints contain NaN or inf")
-    return a
+    return check_body_joints(joints, "smpl")
