@@ -54,6 +54,8 @@ BACKENDS = ("auto", "pyrender", "matplotlib")
 #: ``"together"``: all samples in one scene; ``"side_by_side"``: one tile (own camera) per sample.
 LAYOUTS = ("together", "side_by_side")
 _TILE_BACKGROUND = (237, 242, 250)
+#: Heights (m) where a waypoint's time label is anchored, first one in view wins (the marker's ball is at 1.3 m).
+WAYPOINT_LABEL_HEIGHTS = (1.42, 0.7)
 
 
 def _matplotlib_ok() -> tuple[bool, str]:
@@ -198,17 +200,31 @@ def render_motion(
         stream = zip(*closers)
     ghost_label = scene.ghost_label if scene.ghost is not None else None
 
+    marks = _waypoint_marks(scene) if chosen == "pyrender" else None  # matplotlib draws them in 3D
+
+    def tile_marks(k: int, t: int) -> list[tuple[float, float, str]]:
+        if marks is None:
+            return []
+        out = []
+        for anchors, text in zip(marks[0], marks[1]):  # above the ball, else half-way up the pole
+            px, ok = parts[k][1].project(t, anchors, tile_size)
+            if ok.any():
+                x, y = px[int(np.argmax(ok))]
+                out.append((float(x), float(y), text))
+        return out
+
     def annotated() -> Any:
         for t, images in zip(indices, stream):
             clock = t / fps if show_time else None
             if len(tiles) == 1:
-                yield annotate_frame(images[0], scene.title, clock, labels, ghost_label)
+                yield annotate_frame(images[0], scene.title, clock, labels, ghost_label, marks=tile_marks(0, t))
                 continue
             canvas = np.empty((height, width, 3), dtype=np.uint8)
             canvas[:] = _TILE_BACKGROUND
-            for (first, _, x, y, tw, th), img in zip(tiles, images):
+            for k, ((first, _, x, y, tw, th), img) in enumerate(zip(tiles, images)):
                 tile_labels = [labels[first]] if labels is not None else None
-                canvas[y : y + th, x : x + tw] = annotate_frame(img, "", None, tile_labels, ghost_label, first)
+                canvas[y : y + th, x : x + tw] = annotate_frame(img, "", None, tile_labels, ghost_label, first,
+                                                                tile_marks(k, t))  # fmt: skip
                 canvas[y : y + th, x + tw - 1 : x + tw] = 160  # thin separator
             yield annotate_frame(canvas, scene.title, clock)
 
@@ -221,6 +237,16 @@ def render_motion(
             close = getattr(raw, "close", None)
             if close is not None:
                 close()
+
+
+def _waypoint_marks(scene: SceneSpec) -> tuple[np.ndarray, list[str]] | None:
+    """Label anchors ``(K, 2, 3)`` of the timed waypoints (above the marker's ball, then half-way
+    up its pole, in metres) and their labels ("t = 4.0 s"), or None."""
+    timed = [wp for wp in scene.waypoints if wp.get("time") is not None]
+    if not timed:
+        return None
+    pts = np.array([[[wp["position"][0], h, wp["position"][1]] for h in WAYPOINT_LABEL_HEIGHTS] for wp in timed])
+    return pts, [f"t = {float(wp['time']):.1f} s" for wp in timed]
 
 
 def _tile_grid(n: int, width: int, height: int) -> list[tuple[int, int, int, int, int, int]]:

@@ -30,6 +30,7 @@ def annotate_frame(
     labels: Sequence[str] | None = None,
     ghost_label: str | None = None,
     first_color: int = 0,
+    marks: Sequence[tuple[float, float, str]] = (),
 ) -> np.ndarray:
     """Draw text on a frame.
 
@@ -40,11 +41,12 @@ def annotate_frame(
         labels: one label per sample, shown top-right next to its colour.
         ghost_label: legend entry for the grey ghost motion, or None.
         first_color: colour index of the first label (label ``i`` gets ``sample_color(first_color + i)``).
+        marks: ``(x, y, text)`` labels drawn at pixel positions (e.g. waypoint times), on a light box.
 
     Returns:
         A new ``(H, W, 3)`` uint8 image.
     """
-    if not title and time_s is None and not labels and not ghost_label:
+    if not title and time_s is None and not labels and not ghost_label and not marks:
         return frame
     from PIL import Image, ImageDraw
 
@@ -57,6 +59,12 @@ def annotate_frame(
     dark = (30, 30, 30)
     if title:
         draw.text((pad, pad), title, fill=dark, font=font)
+    for x, y, text in marks:
+        tw = draw.textlength(text, font=font)
+        x0 = min(max(x - tw / 2, 3), w - tw - 3)  # kept inside the image
+        y0 = min(max(y - size - 6, 3), h - size - 5)
+        draw.rectangle([x0 - 2, y0 - 1, x0 + tw + 2, y0 + size + 2], fill=(255, 250, 225))
+        draw.text((x0, y0), text, fill=dark, font=font)
     if time_s is not None:
         draw.text((pad, h - pad - size - 2), f"t = {time_s:5.2f} s", fill=dark, font=font)
     entries: list[tuple[str, tuple[int, int, int]]] = []

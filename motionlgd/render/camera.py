@@ -50,6 +50,30 @@ class CameraPath:
         """``(4, 4)`` camera-to-world pose of frame ``t``."""
         return look_at(self.eye[t], self.target[t])
 
+    def project(self, t: int, points: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """Pixel coordinates of world points seen by the perspective camera of frame ``t``.
+
+        Args:
+            points: ``(K, 3)`` world positions (metres).
+            size: ``(width, height)`` of the image in pixels.
+
+        Returns:
+            ``(K, 2)`` pixel ``(x, y)`` (origin top-left) and ``(K,)`` bool: in front of the
+            camera and inside the image.
+        """
+        w, h = size
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+        world_to_cam = np.linalg.inv(self.pose(t))
+        cam = pts @ world_to_cam[:3, :3].T + world_to_cam[:3, 3]
+        depth = -cam[:, 2]  # the camera looks down its -z axis
+        f = 1.0 / math.tan(self.yfov / 2)
+        safe = np.where(depth > 1e-6, depth, 1.0)
+        ndc_x = f * cam[:, 0] / safe / (w / h)
+        ndc_y = f * cam[:, 1] / safe
+        px = np.stack([(ndc_x + 1) / 2 * w, (1 - ndc_y) / 2 * h], axis=1)
+        ok = (depth > 1e-6) & (np.abs(ndc_x) <= 1) & (np.abs(ndc_y) <= 1)
+        return px, ok
+
     def distance(self, t: int) -> float:
         """Eye-target distance (m) at frame ``t``."""
         return float(np.linalg.norm(self.eye[t] - self.target[t]))

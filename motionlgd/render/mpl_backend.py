@@ -113,6 +113,10 @@ def iter_frames(
         ax.plot(*to_plot(np.array([[x, 0, z], [x, 1.3, z]])), color=WAYPOINT_COLOR, lw=1.5)
         ax.plot(*to_plot(np.array([[x, 1.3, z]])), color=WAYPOINT_COLOR, marker="o", markersize=7, ls="none")
         ax.plot(*to_plot(np.array([[x, 0, z]])), color=WAYPOINT_COLOR, marker="o", markersize=10, ls="none")
+        if wp.get("time") is not None:
+            tx, ty, tz = (float(c[0]) for c in to_plot(np.array([[x, 1.45, z]])))
+            ax.text(tx, ty, tz, f"t = {float(wp['time']):.1f} s", fontsize=8, ha="center",
+                    bbox={"boxstyle": "round,pad=0.2", "fc": (1.0, 0.98, 0.88), "ec": "none"})  # fmt: skip
     obstacle_artists = []
     for obs in scene.obstacles:
         v, f = extrude_polygon(obstacle_outline(obs, segments=32), height=obs["height"])

@@ -146,3 +146,15 @@ def test_vertex_normals_point_outwards_on_a_sphere() -> None:
     assert (np.einsum("bvi,vi->bv", n, radial) > 0.98).all()
     flipped = vertex_normals(v, sph.faces[:, ::-1])  # reversed winding -> inward normals
     assert (np.einsum("bvi,vi->bv", flipped, radial) < -0.98).all()
+
+
+def test_camera_projects_its_target_to_the_image_centre() -> None:
+    from motionlgd.render.camera import CameraPath
+
+    cam = CameraPath(eye=np.array([[3.0, 2.0, -4.0]]), target=np.array([[0.5, 0.9, 1.0]]), yfov=0.8,
+                     extent=np.array([3.0]))  # fmt: skip
+    px, ok = cam.project(0, np.array([[0.5, 0.9, 1.0], [6.0, 3.0, -9.0], [0.5, 50.0, 1.0]]), (640, 480))
+    np.testing.assert_allclose(px[0], [320.0, 240.0], atol=1e-6)
+    assert ok.tolist() == [True, False, False]  # behind the camera; far above the view
+    up = cam.project(0, np.array([[0.5, 1.2, 1.0]]), (640, 480))[0][0]
+    assert up[1] < 240.0 and abs(up[0] - 320.0) < 40.0  # higher in the world = higher in the image

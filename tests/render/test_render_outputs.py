@@ -143,3 +143,16 @@ def test_bad_layout_writes_nothing(tmp_path: Path, walk: np.ndarray) -> None:
     with pytest.raises(MotionLGDError, match="layout"):
         render_motion(walk, tmp_path / "x.mp4", layout="grid")
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_waypoint_times_are_labelled(tmp_path: Path, walk: np.ndarray, backend: str) -> None:
+    from motionlgd.render.scene import SceneSpec
+
+    kw = {"backend": backend, "size": (320, 240), "frame": 6, "show_time": False, "camera": "frame"}
+    timed = SceneSpec(waypoints=[{"position": [0.3, 1.2], "time": 0.5}])
+    untimed = SceneSpec(waypoints=[{"position": [0.3, 1.2]}])
+    a = imageio.v3.imread(render_motion(walk, tmp_path / "timed.png", scene=timed, **kw))[..., :3].astype(float)
+    b = imageio.v3.imread(render_motion(walk, tmp_path / "untimed.png", scene=untimed, **kw))[..., :3].astype(float)
+    changed = np.abs(a - b).sum(-1) > 30
+    assert 30 < changed.sum() < 0.1 * changed.size, "a small label appears where the waypoint is"
