@@ -1,6 +1,9 @@
 """Plot train/val loss curves from a training log.
 
-python benchmarks/plot_training.py ~/.cache/motionlgd/train/default/log.jsonl -o loss.png
+python benchmarks/plot_training.py ~/.cache/motionlgd/train/default/log.jsonl -o loss.png \
+    [--mark 2097 "new floor"] [--mark 2563 "root weight 10"]
+
+``--mark STEP TEXT`` draws a dashed vertical line where the run's data or settings changed.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("log")
     ap.add_argument("-o", "--out", required=True)
+    ap.add_argument("--mark", nargs=2, action="append", default=[], metavar=("STEP", "TEXT"))
     args = ap.parse_args()
     with open(args.log) as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
@@ -34,6 +38,9 @@ def main() -> None:
     ax.plot(steps[k - 1 :], smooth, color="C0", label=f"train ({k}-step mean)")
     if val:
         ax.plot(*zip(*val), "o-", color="C3", label="validation (EMA weights)")
+    for step, text in args.mark:
+        ax.axvline(float(step), color="0.4", ls="--", lw=0.8)
+        ax.text(float(step), 0.98, f" {text}", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color="0.3")
     ax.set_xlabel("step")
     ax.set_ylabel("x0 MSE on normalised features")
     ax.set_yscale("log")
