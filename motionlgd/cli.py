@@ -246,7 +246,7 @@ def cmd_render(args: argparse.Namespace) -> int:
             size=(w, h),
             overwrite=args.overwrite,
             progress=not args.quiet,
-            labels=_sample_labels(data, joints.shape[0], args.sample),
+            labels=_sample_labels(joints.shape[0], args.sample),
             layout=args.layout,
             body=args.body,
             body_model=args.body_model,
@@ -257,7 +257,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sample_labels(data: dict[str, Any], n: int, sample: int | None) -> list[str] | None:
+def _sample_labels(n: int, sample: int | None) -> list[str] | None:
     """Legend labels ``sample i`` when a file holds several samples (None for a single one)."""
     if sample is not None:
         return [f"sample {sample}"]

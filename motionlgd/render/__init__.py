@@ -190,8 +190,9 @@ def render_motion(
     if chosen == "pyrender":
         from . import pyrender_backend
 
-        stream: Any = pyrender_backend.iter_tiles(parts, scene, tile_size, indices, body=body, shadows=shadows,
-                                                  mesh_body=mesh_body)  # fmt: skip
+        stream: Any = pyrender_backend.iter_tiles(
+            parts, scene, tile_size, indices, shadows=shadows, mesh_body=mesh_body
+        )
         closers = [stream]
     else:
         from . import mpl_backend

@@ -3,7 +3,7 @@
 Scene: a checkerboard ground, the target path as a thin dark ribbon, waypoints as gold
 markers (disc + pole + ball), obstacles as translucent red prisms, one capsule body per
 sample in its own colour, the root trail walked so far as a ribbon in the sample's colour,
-and an optional translucent grey ghost body. One directional light casts shadows.
+and an optional translucent grey ghost body (or a skinned mesh body). One directional light (shadows on request).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import numpy as np
 
 from ..motion.skeleton import NUM_JOINTS
 from ._deps import import_pyrender
-from .body import BONE_RADII, BONES, JOINT_RADII, MeshBody, bone_transforms, resolve_body, vertex_normals
+from .body import BONE_RADII, BONES, JOINT_RADII, MeshBody, bone_transforms, vertex_normals
 from .camera import CameraPath, look_at
 from .geometry import checker_ground, extrude_polygon, flat_normals, ribbon
 from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
 
-__all__ = ["iter_frames", "iter_tiles"]
+__all__ = ["iter_tiles"]
 
 log = logging.getLogger(__name__)
 
@@ -161,9 +161,11 @@ class _Tile:
         self.pscene = pyrender.Scene(bg_color=list(BACKGROUND), ambient_light=[0.32, 0.32, 0.34])
         _build_static(pyrender, trimesh, self.pscene, scene, joints, margin=8.0)
         self.body_mats = [_material(pyrender, (*sample_color(first_color + i), 1.0), roughness=0.6) for i in range(n)]
-        self.mats = [bone_transforms(joints[i]) for i in range(n)]
+        self.mats: list[np.ndarray] = []
         self.mesh_verts = self.mesh_normals = self.mesh_faces = None
-        if mesh_body is not None:  # posed once per clip (batched), normals too
+        if mesh_body is None:
+            self.mats = [bone_transforms(joints[i]) for i in range(n)]
+        else:  # posed once per clip (batched), normals too
             self.mesh_faces = np.asarray(mesh_body.faces, dtype=np.uint32)
             self.mesh_verts = [np.asarray(mesh_body.vertices(joints[i]), dtype=np.float32) for i in range(n)]
             self.mesh_normals = [vertex_normals(v, self.mesh_faces) for v in self.mesh_verts]
@@ -212,7 +214,6 @@ def iter_tiles(
     scene: SceneSpec,
     size: tuple[int, int],
     frame_indices: Sequence[int],
-    body: str = "procedural",
     shadows: bool = False,
     lean_shader: bool = True,
     mesh_body: MeshBody | None = None,
@@ -224,17 +225,15 @@ def iter_tiles(
         scene: overlays, drawn in every tile.
         size: ``(width, height)`` in pixels of each tile.
         frame_indices: which frames to render, in order.
-        body: body model name; ``"procedural"`` draws capsules, a mesh body needs ``mesh_body``.
         shadows: directional-light shadows (about 35 % slower on a CPU renderer).
         lean_shader: use the cheap Lambert shader of ``shaders/lean_mesh.frag`` instead of pyrender's
             PBR shader (about 3x faster on a CPU renderer; looks nearly the same here).
         mesh_body: a loaded skinned body (:func:`motionlgd.render.body.load_body`) drawn
-            instead of the capsules (the ghost stays a capsule body).
+            instead of the capsules (None: capsules; the ghost is always a capsule body).
 
     Yields:
         One list per frame of ``(H, W, 3)`` uint8 RGB images, one per tile.
     """
-    resolve_body(body)
     pyrender, trimesh = import_pyrender()
     w, h = size
     template = _BodyTemplate(trimesh)
@@ -254,33 +253,3 @@ def iter_tiles(
             yield images
     finally:
         renderer.delete()
-
-
-def iter_frames(
-    joints: np.ndarray,
-    scene: SceneSpec,
-    size: tuple[int, int],
-    camera: CameraPath,
-    frame_indices: Sequence[int],
-    body: str = "procedural",
-    shadows: bool = False,
-    lean_shader: bool = True,
-    mesh_body: MeshBody | None = None,
-    first_color: int = 0,
-) -> Iterator[np.ndarray]:
-    """Render frames of one scene with pyrender (see :func:`iter_tiles` for the arguments).
-
-    Args:
-        joints: ``(N, T, 22, 3)`` validated joints in metres.
-        camera: per-frame camera.
-        first_color: colour index of the first sample (sample ``i`` gets ``sample_color(first_color + i)``).
-
-    Yields:
-        ``(H, W, 3)`` uint8 RGB frames.
-    """
-    gen = iter_tiles([(joints, camera, first_color)], scene, size, frame_indices, body, shadows, lean_shader, mesh_body)
-    try:
-        for images in gen:
-            yield images[0]
-    finally:
-        gen.close()
