@@ -40,6 +40,7 @@ def smpl_params(
     fps: float | None = None,
     up: Literal["y", "z"] = "z",
     bone_lengths: BoneLengths = None,
+    offsets: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """SMPL-style parameters of a motion.
 
@@ -49,6 +50,8 @@ def smpl_params(
         up: ``"z"`` (AMASS convention: world Z up, the root orientation includes the
             +90 degree turn about x) or ``"y"`` (motionlgd's / SMPL's native Y-up world).
         bone_lengths: skeleton of the IK (see :func:`motionlgd.export.ik.joints_to_rotations`).
+        offsets: ``(22, 3)`` rest offsets of the IK skeleton (e.g. a SMPL model's own rest
+            joints), passed to ``joints_to_rotations``; None: motionlgd's T-pose.
 
     Returns:
         ``poses (T, 72)`` float32 axis-angle (radians) of the 24 SMPL joints, joint 0 the
@@ -59,7 +62,7 @@ def smpl_params(
     joints, rate = _coerce(motion_or_joints, fps)
     if up not in ("y", "z"):
         raise ValueError(f"up must be 'y' or 'z', got {up!r}")
-    ik = joints_to_rotations(joints, bone_lengths=bone_lengths)
+    ik = joints_to_rotations(joints, bone_lengths=bone_lengths, offsets=offsets)
     local = ik.local_rotations.copy()
     trans = ik.root_translation.copy()
     if up == "z":

@@ -50,7 +50,6 @@ from typing import Any, Final, Literal
 import numpy as np
 
 from ...errors import CheckpointError, MotionLGDError
-from ...motion.rotations import matrix_to_axis_angle
 from ...motion.skeleton import NUM_JOINTS, PARENTS
 from .._deps import require
 from ..body import check_body_joints
@@ -278,18 +277,10 @@ class SMPLBody:
             ``(T, 72)`` float32 axis-angle (radians) of the 24 SMPL joints, joint 0 the global
             orientation, hands (22, 23) zero.
         """
-        joints = _check_joints(joints)
-        if self.rest == "tpose":
-            from ...export.smpl import smpl_params
+        from ...export.smpl import smpl_params
 
-            return smpl_params(joints, up="y")["poses"]
-        from ...export.ik import joints_to_rotations
-
-        ik = joints_to_rotations(joints, offsets=self._offsets)
-        T = joints.shape[0]
-        poses = np.zeros((T, NUM_SMPL_JOINTS, 3))
-        poses[:, :NUM_JOINTS] = matrix_to_axis_angle(ik.local_rotations)
-        return poses.reshape(T, 3 * NUM_SMPL_JOINTS).astype(np.float32)
+        offsets = None if self.rest == "tpose" else self._offsets
+        return smpl_params(_check_joints(joints), up="y", offsets=offsets)["poses"]
 
     def vertices(self, joints: np.ndarray) -> np.ndarray:
         """Posed mesh vertices.
