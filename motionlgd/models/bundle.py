@@ -31,6 +31,7 @@ class MotionModel:
         fps: frame rate of the features (20).
         max_frames: longest clip the model was trained on.
         cfg_scale: default classifier-free guidance scale.
+        prediction: what the network outputs, ``"x0"`` (MDM) or ``"v"``.
         name: a short human-readable name.
         config: the json config the model was loaded from.
     """
@@ -43,6 +44,7 @@ class MotionModel:
     fps: float = 20.0
     max_frames: int = 196
     cfg_scale: float = 2.5
+    prediction: str = "x0"
     name: str = "model"
     config: dict[str, Any] = field(default_factory=dict)
 
@@ -88,6 +90,6 @@ class MotionModel:
 
     def denoiser(self, cfg_scale: float | None = None) -> Denoiser:
         """The network as a ``Denoiser``, with classifier-free guidance when ``cfg_scale != 1``."""
-        base = ModelDenoiser(self.net, self.schedule)
+        base = ModelDenoiser(self.net, self.schedule, self.prediction)
         scale = self.cfg_scale if cfg_scale is None else cfg_scale
         return base if scale == 1.0 else ClassifierFreeGuidance(base, scale)

@@ -21,6 +21,7 @@ from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError
 from ..io import atomic_write
 from .bundle import MotionModel
+from .denoiser import PREDICTIONS
 from .text import TextEncoder, get_text_encoder
 from .transformer import MDM, MDM_HUMANML_DEFAULTS
 
@@ -92,6 +93,7 @@ def save_model(
     max_frames: int = 196,
     cfg_scale: float = 2.5,
     name: str = "motionlgd-model",
+    prediction: str = "x0",
     extra: dict[str, Any] | None = None,
     overwrite: bool = False,
 ) -> Path:
@@ -117,7 +119,7 @@ def save_model(
         "format_version": 1,
         "name": name,
         "architecture": {"class": "MDM", **net.hyperparameters()},
-        "diffusion": {"schedule": schedule_kind, "num_steps": num_steps, "prediction": "x0"},
+        "diffusion": {"schedule": schedule_kind, "num_steps": num_steps, "prediction": prediction},
         "fps": fps,
         "max_frames": max_frames,
         "skeleton": "humanml3d-22",
@@ -196,6 +198,11 @@ def load_model(
         schedule = make_schedule(diff.get("schedule", "cosine"), int(diff.get("num_steps", 1000)))
     except ValueError as exc:
         raise CheckpointError(f"{directory / 'config.json'}: {exc}") from exc
+    prediction = diff.get("prediction", "x0")
+    if prediction not in PREDICTIONS:
+        raise CheckpointError(
+            f"{directory / 'config.json'}: unknown diffusion.prediction {prediction!r} (known: {list(PREDICTIONS)})"
+        )
     if text_encoder is None:
         text_encoder = get_text_encoder(config.get("text_encoder", "zero"), net.clip_dim, device=device)
     net.to(device)
@@ -208,6 +215,7 @@ def load_model(
         fps=float(config.get("fps", 20.0)),
         max_frames=int(config.get("max_frames", 196)),
         cfg_scale=float(config.get("cfg_scale", 2.5)),
+        prediction=prediction,
         name=str(config.get("name", directory.name)),
         config=config,
     )

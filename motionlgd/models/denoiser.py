@@ -2,29 +2,62 @@
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..diffusion.schedule import NoiseSchedule
 from ..types import Cond, Denoiser
 
-__all__ = ["ClassifierFreeGuidance", "ModelDenoiser"]
+__all__ = ["PREDICTIONS", "ClassifierFreeGuidance", "ModelDenoiser", "x0_from_output"]
+
+#: What a network's output means: the clean sample (``"x0"``, as MDM) or the velocity
+#: ``v = sqrt(abar) eps - sqrt(1 - abar) x0`` (``"v"``, Salimans & Ho 2022).
+PREDICTIONS = ("x0", "v")
+
+
+def x0_from_output(out: torch.Tensor, x_t: torch.Tensor, abar_t: torch.Tensor, prediction: str) -> torch.Tensor:
+    """The clean-sample estimate from a network output.
+
+    Args:
+        out: ``(B, T, D)`` network output.
+        x_t: ``(B, T, D)`` its noisy input.
+        abar_t: ``(B,)`` cumulative signal fraction ``abar`` of each sample's timestep.
+        prediction: ``"x0"`` (returns ``out``) or ``"v"``
+            (returns ``sqrt(abar) x_t - sqrt(1 - abar) out``).
+    """
+    if prediction == "x0":
+        return out
+    if prediction == "v":
+        a = abar_t.to(out.dtype).view(-1, *([1] * (out.dim() - 1)))
+        return a.sqrt() * x_t - (1 - a).sqrt() * out
+    raise ValueError(f"prediction must be one of {PREDICTIONS}, got {prediction!r}")
 
 
 class ModelDenoiser:
-    """Wraps an MDM-style module ``model(x, t, text_emb=None, mask=None) -> x0`` as a Denoiser.
+    """Wraps an MDM-style module ``model(x, t, text_emb=None, mask=None)`` as a Denoiser.
 
     Reads ``cond["text_emb"]`` ``(B, E)`` (optional) and ``cond["mask"]`` ``(B, T)`` bool
-    (optional). ``schedule`` is the model's full training schedule.
+    (optional). ``schedule`` is the model's full training schedule. ``prediction`` says
+    what the module outputs (``"x0"`` as MDM, or ``"v"``); the denoiser always returns x0.
     """
 
-    def __init__(self, model: nn.Module, schedule: NoiseSchedule) -> None:
+    def __init__(self, model: nn.Module, schedule: NoiseSchedule, prediction: str = "x0") -> None:
+        if prediction not in PREDICTIONS:
+            raise ValueError(f"prediction must be one of {PREDICTIONS}, got {prediction!r}")
         self.model = model
         self.schedule = schedule
+        self.prediction = prediction
+        self._abar: torch.Tensor | None = None
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor:
         """``x_t (B, T, D)``, ``t (B,)`` -> ``x0 (B, T, D)``."""
-        return self.model(x_t, t, text_emb=cond.get("text_emb"), mask=cond.get("mask"))
+        out = self.model(x_t, t, text_emb=cond.get("text_emb"), mask=cond.get("mask"))
+        if self.prediction == "x0":
+            return out
+        if self._abar is None or self._abar.device != x_t.device:
+            self._abar = torch.tensor(np.array(self.schedule.alphas_cumprod), dtype=torch.float32, device=x_t.device)
+        return x0_from_output(out, x_t, self._abar[t.long()], self.prediction)
 
 
 class ClassifierFreeGuidance:

@@ -1,4 +1,4 @@
-"""Resumable training of an MDM-architecture x0-predicting diffusion model.
+"""Resumable training of an MDM-architecture diffusion model (x0- or v-predicting).
 
 ``train(config)`` runs until ``max_steps`` (or ``max_minutes``), checkpointing every few
 minutes to ``<out>/last.pt``; running it again with ``resume=True`` continues exactly
@@ -24,6 +24,7 @@ from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
 from ..io import atomic_write
 from ..models.checkpoint import save_model
+from ..models.denoiser import PREDICTIONS, x0_from_output
 from ..models.text import get_text_encoder
 from ..models.transformer import MDM
 from ..motion.humanml3d import recover_from_ric
@@ -36,7 +37,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TrainConfig:
-    """Training settings (a YAML file with these keys; unknown keys are an error)."""
+    """Training settings (a YAML file with these keys; unknown keys are an error).
+
+    ``prediction`` is what the network outputs: ``"x0"`` (as MDM; the loss is the x0
+    error) or ``"v"`` (``v = sqrt(abar) eps - sqrt(1 - abar) x0``; the loss is the v
+    error, which weighs low noise levels far more than the x0 error does, so the network
+    keeps fine detail such as the legs' swing). ``init_from`` starts a new run from the
+    EMA weights (and normalisation) of another run's training checkpoint; it is ignored
+    when the run resumes from its own checkpoint.
+    """
 
     name: str = "default"
     data: str = "../shared/data"
@@ -67,6 +76,8 @@ class TrainConfig:
     max_frames: int = 196
     locomotion_weight: float = 3.0
     root_loss_weight: float = 1.0
+    prediction: str = "x0"
+    init_from: str | None = None
     lambda_vel: float = 20.0
     lambda_foot: float = 50.0
     seed: int = 0
@@ -98,6 +109,10 @@ def load_config(path: str | Path) -> TrainConfig:
     if unknown:
         raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
     cfg = TrainConfig(**raw)
+    if cfg.prediction not in PREDICTIONS:
+        raise MotionLGDError(f"{p}: prediction must be one of {list(PREDICTIONS)}, got {cfg.prediction!r}")
+    if cfg.init_from and not Path(cfg.init_from).is_absolute():
+        cfg.init_from = str((p.parent / cfg.init_from).resolve())
     if cfg.data and not Path(cfg.data).is_absolute():
         cfg.data = str((p.parent / cfg.data).resolve()) if (p.parent / cfg.data).exists() else cfg.data
     return cfg
@@ -163,8 +178,8 @@ class _Trainer:
             raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
         if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
             raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
-        saved = json.loads(st["config"])
-        for key in ("model", "schedule", "diffusion_steps", "text_encoder"):
+        saved = {"prediction": "x0", **json.loads(st["config"])}
+        for key in ("model", "schedule", "diffusion_steps", "text_encoder", "prediction"):
             if saved.get(key) != getattr(self.cfg, key):
                 raise CheckpointError(
                     f"{path}: checkpoint was trained with {key}={saved.get(key)!r}, config says {getattr(self.cfg, key)!r}"
@@ -184,6 +199,32 @@ class _Trainer:
         self.step = int(st["step"])
         self.elapsed = float(st["elapsed"])
         self.history = json.loads(st["history"])
+
+    def init_weights(self, path: Path) -> None:
+        """Start from the EMA weights and normalisation of another run's checkpoint."""
+        try:
+            st = torch.load(path, map_location=self.device, weights_only=True)
+        except Exception as exc:
+            raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
+        if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
+            raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
+        saved = json.loads(st["config"])
+        for key in ("model", "text_encoder"):
+            if saved.get(key) != getattr(self.cfg, key):
+                raise CheckpointError(
+                    f"{path}: init_from checkpoint has {key}={saved.get(key)!r}, config says {getattr(self.cfg, key)!r}"
+                )
+        self.mean, self.std = st["mean"].cpu().numpy(), st["std"].cpu().numpy()
+        self.mean_t = torch.from_numpy(self.mean).to(self.device)
+        self.std_t = torch.from_numpy(self.std).to(self.device)
+        weights = dict(st["ema"])
+        if saved.get("prediction", "x0") == "x0" and self.cfg.prediction == "v":
+            # x0 = sqrt(abar) x_t - sqrt(1 - abar) v: negating the output layer makes the x0
+            # network's output land where it did at high noise (abar -> 0), a warm start
+            for key in ("output_process.poseFinal.weight", "output_process.poseFinal.bias"):
+                weights[key] = -weights[key]
+        self.net.load_state_dict(weights)
+        self.ema.load_state_dict(weights)
 
     # -- steps --------------------------------------------------------------------------------
     def lr_at(self, step: int) -> float:
@@ -209,18 +250,19 @@ class _Trainer:
         noise = torch.randn(x0.shape, generator=gen).to(self.device)
         ab = self.abar[t][:, None, None]
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-        pred = net(xt, t, text_emb=emb, mask=mask)
+        out = net(xt, t, text_emb=emb, mask=mask)
+        pred = x0_from_output(out, xt, self.abar[t], self.cfg.prediction)
         m = mask[..., None].float()
         err = ((pred - x0) ** 2) * m
         n_valid = m.sum() * x0.shape[-1]
         l_feat = err.sum() / n_valid
-        terms = {"feat": float(l_feat.detach())}  # unweighted: comparable across configs (and the val loss)
-        if self.cfg.root_loss_weight != 1.0:  # emphasise the 4 root dims (rotation/linear velocity, height)
-            w = torch.ones(x0.shape[-1], device=x0.device)
-            w[:4] = self.cfg.root_loss_weight
-            total = (err * w).sum() / (m.sum() * w.sum())
-        else:
-            total = l_feat
+        terms = {"feat": float(l_feat.detach())}  # x0 error, unweighted: comparable across configs (and val)
+        if self.cfg.prediction == "v":
+            target = ab.sqrt() * noise - (1 - ab).sqrt() * x0
+            err = ((out - target) ** 2) * m
+        w = torch.ones(x0.shape[-1], device=x0.device)
+        w[:4] = self.cfg.root_loss_weight  # emphasise the 4 root dims (rotation/linear velocity, height)
+        total = (err * w).sum() / (m.sum() * w.sum())
         if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0:
             fp = pred * self.std_t + self.mean_t
             ft = x0 * self.std_t + self.mean_t
@@ -320,6 +362,9 @@ def train(
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
+    elif cfg.init_from:
+        tr.init_weights(Path(cfg.init_from))
+        log.info("initialised from the EMA weights of %s", cfg.init_from)
     if export_only:  # read-only use of the run: never touch its log (a trainer may be writing it)
         if export_to is None or not ckpt.exists():
             raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
@@ -407,6 +452,7 @@ def export_model(tr: _Trainer, directory: Path, overwrite: bool = True) -> Path:
         text_encoder=tr.cfg.text_encoder,
         max_frames=tr.cfg.max_frames,
         name=tr.cfg.name,
+        prediction=tr.cfg.prediction,
         extra={
             "training": {
                 "steps": tr.step,

@@ -289,6 +289,27 @@ def test_save_load_model_round_trip(tmp_path: Path, net: MDM) -> None:
     assert sorted(p.name for p in out.iterdir()) == ["config.json", "model.safetensors"]
 
 
+def test_v_prediction_round_trips_and_drives_the_denoiser(tmp_path: Path, net: MDM) -> None:
+    mean, std = _stats(4)
+    out = save_model(tmp_path / "v", net, mean, std, text_encoder="zero", num_steps=100, prediction="v")
+    model = load_model(out)
+    assert model.prediction == "v" and json.loads((out / "config.json").read_text())["diffusion"]["prediction"] == "v"
+    x = torch.randn(2, 12, 263)
+    t = torch.tensor([3, 90])
+    raw = model.net(x, t)
+    a = torch.tensor(np.array(model.schedule.alphas_cumprod), dtype=torch.float32)[t].view(-1, 1, 1)
+    with torch.no_grad():
+        torch.testing.assert_close(model.denoiser(1.0)(x, t, {}), a.sqrt() * x - (1 - a).sqrt() * raw)
+
+
+def test_unknown_prediction_is_refused(saved: Path) -> None:
+    c = saved / "config.json"
+    cfg = json.loads(c.read_text())
+    cfg["diffusion"]["prediction"] = "epsilon"
+    c.write_text(json.dumps(cfg))
+    assert "epsilon" in _err(load_model, saved)
+
+
 def test_save_model_refuses_to_overwrite(tmp_path: Path, net: MDM) -> None:
     mean, std = _stats()
     save_model(tmp_path, net, mean, std, text_encoder="zero")

@@ -302,3 +302,35 @@ def test_cfg_is_differentiable(denoiser: ModelDenoiser) -> None:
     x = x.requires_grad_(True)
     ClassifierFreeGuidance(denoiser, 2.5)(x, t, {"text_emb": emb}).square().sum().backward()
     assert x.grad is not None and torch.isfinite(x.grad).all()
+
+
+def test_x0_from_v_output_inverts_the_forward_process() -> None:
+    from motionlgd.models.denoiser import x0_from_output
+
+    g = torch.Generator().manual_seed(3)
+    x0, eps = torch.randn(3, 7, 263, generator=g), torch.randn(3, 7, 263, generator=g)
+    abar = torch.tensor([0.999, 0.5, 0.01])
+    a = abar.view(-1, 1, 1)
+    x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
+    v = a.sqrt() * eps - (1 - a).sqrt() * x0
+    torch.testing.assert_close(x0_from_output(v, x_t, abar, "v"), x0, atol=1e-5, rtol=1e-5)
+    assert x0_from_output(v, x_t, abar, "x0") is v
+    with pytest.raises(ValueError, match="prediction"):
+        x0_from_output(v, x_t, abar, "eps")
+
+
+class _Const(torch.nn.Module):
+    def forward(self, x, t, text_emb=None, mask=None):
+        return torch.zeros_like(x)
+
+
+def test_v_prediction_denoiser_uses_the_schedule() -> None:
+    sched = make_schedule("cosine", 50)
+    den = ModelDenoiser(_Const(), sched, prediction="v")
+    x_t = torch.randn(2, 5, 263)
+    t = torch.tensor([0, 49])
+    a = torch.tensor(list(sched.alphas_cumprod), dtype=torch.float32)[t].view(-1, 1, 1)
+    torch.testing.assert_close(den(x_t, t, {}), a.sqrt() * x_t)  # zero v -> scaled x_t
+    assert torch.equal(ModelDenoiser(_Const(), sched)(x_t, t, {}), torch.zeros_like(x_t))
+    with pytest.raises(ValueError, match="prediction"):
+        ModelDenoiser(_Const(), sched, prediction="eps")

@@ -101,3 +101,49 @@ def test_root_loss_weight_changes_the_objective_not_the_logged_feature_loss(tmp_
     a = torch.load(tmp_path / "plain" / "last.pt", weights_only=True)["net"]
     b = torch.load(tmp_path / "heavy" / "last.pt", weights_only=True)["net"]
     assert any(not torch.equal(a[k], b[k]) for k in a)
+
+
+def test_v_prediction_run_exports_a_v_model_and_resume_checks_the_parametrisation(tmp_path, toy_data):
+    cfg = _cfg(tmp_path, "vrun", 3)
+    cfg.prediction = "v"
+    train(cfg, progress=False, data=toy_data, export_to=tmp_path / "vmodel")
+    assert load_model(tmp_path / "vmodel").prediction == "v"
+    logs = [json.loads(line) for line in (tmp_path / "vrun" / "log.jsonl").read_text().splitlines()]
+    assert all(r["feat"] > 0 and r["total"] > 0 for r in logs)
+    cfg.prediction = "x0"
+    cfg.max_steps = 4
+    with pytest.raises(CheckpointError, match="prediction"):
+        train(cfg, resume=True, progress=False, data=toy_data)
+
+
+def test_init_from_starts_a_new_run_from_another_runs_ema(tmp_path, toy_data):
+    src = _cfg(tmp_path, "src", 3)
+    train(src, progress=False, data=toy_data)
+    ema = torch.load(tmp_path / "src" / "last.pt", weights_only=True)["ema"]
+    for prediction in ("x0", "v"):
+        dst = _cfg(tmp_path, f"dst_{prediction}", 1)
+        dst.prediction = prediction
+        dst.init_from = str(tmp_path / "src" / "last.pt")
+        dst.lr = 1e-12  # the one step leaves the weights (almost) where init_from put them
+        train(dst, progress=False, data=toy_data)
+        got = torch.load(tmp_path / f"dst_{prediction}" / "last.pt", weights_only=True)
+        assert got["step"] == 1
+        sign = -1.0 if prediction == "v" else 1.0  # x0 -> v flips the output layer (same output at high noise)
+        for k, v in ema.items():
+            expect = sign * v if k.startswith("output_process.poseFinal") else v
+            torch.testing.assert_close(got["net"][k], expect, atol=1e-6, rtol=0)
+    bad = _cfg(tmp_path, "bad", 1)
+    bad.model = {**bad.model, "latent_dim": 64}
+    bad.init_from = str(tmp_path / "src" / "last.pt")
+    with pytest.raises(CheckpointError, match="init_from"):
+        train(bad, progress=False, data=toy_data)
+
+
+def test_load_config_checks_prediction(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("name: x\nprediction: eps\n")
+    with pytest.raises(MotionLGDError, match="prediction"):
+        load_config(f)
+    f.write_text("name: x\nprediction: v\ninit_from: runs/last.pt\n")
+    cfg = load_config(f)
+    assert cfg.prediction == "v" and cfg.init_from == str((tmp_path / "runs" / "last.pt").resolve())
