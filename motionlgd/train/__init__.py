@@ -1,5 +1,5 @@
 """Training of the default model."""
 
-from .trainer import TrainConfig, load_config, train
+from .trainer import TrainConfig, export_checkpoint, load_config, train
 
-__all__ = ["TrainConfig", "load_config", "train"]
+__all__ = ["TrainConfig", "export_checkpoint", "load_config", "train"]

@@ -30,7 +30,7 @@ from ..models.transformer import MDM
 from ..motion.humanml3d import recover_from_ric
 from ..motion.skeleton import FOOT_JOINTS
 
-__all__ = ["TrainConfig", "load_config", "train"]
+__all__ = ["TrainConfig", "export_checkpoint", "load_config", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +169,9 @@ class _Trainer:
             "history": json.dumps(self.history),
             "mean": torch.from_numpy(self.mean),
             "std": torch.from_numpy(self.std),
+            "data_info": json.dumps(
+                {"sources": sorted(set(self.data.sources.tolist())), "clips": int((~self.data.mirrored).sum())}
+            ),
         }
 
     def load(self, path: Path) -> None:
@@ -346,8 +349,13 @@ def train(
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = cfg.out_dir()
-    out.mkdir(parents=True, exist_ok=True)
     ckpt = out / "last.pt"
+    if export_only:  # read-only use of the run (a trainer may be writing it); needs no data
+        if export_to is None or not ckpt.exists():
+            raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
+        export_checkpoint(ckpt, Path(export_to))
+        return ckpt
+    out.mkdir(parents=True, exist_ok=True)
     if ckpt.exists() and not (resume or export_only):
         raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
     if data is None:
@@ -365,11 +373,6 @@ def train(
     elif cfg.init_from:
         tr.init_weights(Path(cfg.init_from))
         log.info("initialised from the EMA weights of %s", cfg.init_from)
-    if export_only:  # read-only use of the run: never touch its log (a trainer may be writing it)
-        if export_to is None or not ckpt.exists():
-            raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
-        export_model(tr, Path(export_to))
-        return ckpt
     if ckpt.exists():
         _truncate_log(out / "log.jsonl", tr.step)
     _stop_on_sigterm()
@@ -407,7 +410,7 @@ def train(
         if bar is not None:
             bar.close()
     if tr.step >= cfg.max_steps and export_to is not None:
-        export_model(tr, Path(export_to))
+        export_checkpoint(ckpt, Path(export_to))
     return ckpt
 
 
@@ -439,29 +442,50 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise)
 
 
-def export_model(tr: _Trainer, directory: Path, overwrite: bool = True) -> Path:
-    """Write the trainer's EMA network as a motionlgd model folder."""
-    val = tr.history[-1]["val"] if tr.history else None
+def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool = True) -> Path:
+    """Write the EMA network of a training checkpoint as a motionlgd model folder.
+
+    Reads only the checkpoint (``weights_only=True``), not the training data. The
+    folder's ``config.json`` records the run's steps, hours, last validation loss,
+    data sources and clip count, and, for a run started with ``init_from``, that run's
+    steps and hours.
+    """
+    ckpt = Path(ckpt)
+    try:
+        st = torch.load(ckpt, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{ckpt}: cannot read training checkpoint ({exc})") from exc
+    if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
+        raise CheckpointError(f"{ckpt}: not a motionlgd training checkpoint")
+    cfg = TrainConfig(**{"prediction": "x0", **json.loads(st["config"])})
+    net = MDM(clip_dim=int(st["ema"]["embed_text.weight"].shape[1]), **cfg.model)
+    net.load_state_dict(st["ema"])
+    history = json.loads(st["history"])
+    info = json.loads(st["data_info"]) if "data_info" in st else {"sources": sorted(cfg.sources or [])}
+    training: dict[str, Any] = {
+        "steps": int(st["step"]),
+        "hours": round(float(st["elapsed"]) / 3600, 3),
+        "val_loss": history[-1]["val"] if history else None,
+        "batch_size": cfg.batch_size,
+        **info,
+    }
+    if cfg.init_from and Path(cfg.init_from).is_file():
+        try:
+            base = torch.load(cfg.init_from, map_location="cpu", weights_only=True)
+            training["init_from"] = {"steps": int(base["step"]), "hours": round(float(base["elapsed"]) / 3600, 3)}
+        except Exception:  # the record is informative only
+            log.warning("could not read init_from checkpoint %s", cfg.init_from)
     return save_model(
-        directory,
-        tr.ema,
-        tr.mean,
-        tr.std,
-        schedule_kind=tr.cfg.schedule,
-        num_steps=tr.cfg.diffusion_steps,
-        text_encoder=tr.cfg.text_encoder,
-        max_frames=tr.cfg.max_frames,
-        name=tr.cfg.name,
-        prediction=tr.cfg.prediction,
-        extra={
-            "training": {
-                "steps": tr.step,
-                "hours": round(tr.elapsed / 3600, 3),
-                "val_loss": val,
-                "batch_size": tr.cfg.batch_size,
-                "sources": sorted(set(tr.data.sources.tolist())),
-                "clips": int((~tr.data.mirrored).sum()),
-            }
-        },
+        Path(directory),
+        net,
+        st["mean"].numpy(),
+        st["std"].numpy(),
+        schedule_kind=cfg.schedule,
+        num_steps=cfg.diffusion_steps,
+        text_encoder=cfg.text_encoder,
+        max_frames=cfg.max_frames,
+        name=cfg.name,
+        prediction=cfg.prediction,
+        extra={"training": training},
         overwrite=overwrite,
     )

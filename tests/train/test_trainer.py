@@ -147,3 +147,20 @@ def test_load_config_checks_prediction(tmp_path):
     f.write_text("name: x\nprediction: v\ninit_from: runs/last.pt\n")
     cfg = load_config(f)
     assert cfg.prediction == "v" and cfg.init_from == str((tmp_path / "runs" / "last.pt").resolve())
+
+
+def test_export_only_reads_the_checkpoint_not_the_data(tmp_path, toy_data):
+    cfg = _cfg(tmp_path, "snap", 2)
+    train(cfg, progress=False, data=toy_data)
+    cfg.data = str(tmp_path / "no_such_data")  # building the dataset would fail
+    train(cfg, export_only=True, export_to=tmp_path / "snapshot", progress=False)
+    m = load_model(tmp_path / "snapshot")
+    info = m.config["training"]
+    assert info["steps"] == 2 and info["clips"] == int((~toy_data.mirrored).sum())
+    assert info["sources"] == sorted(set(toy_data.sources.tolist()))
+    ema = torch.load(tmp_path / "snap" / "last.pt", weights_only=True)["ema"]
+    for k, v in m.net.state_dict().items():
+        if k in ema:
+            assert torch.equal(v, ema[k]), k
+    with pytest.raises(MotionLGDError, match="export"):
+        train(cfg, export_only=True, progress=False)
