@@ -42,7 +42,10 @@ class TrainConfig:
     ``prediction`` is what the network outputs: ``"x0"`` (as MDM; the loss is the x0
     error) or ``"v"`` (``v = sqrt(abar) eps - sqrt(1 - abar) x0``; the loss is the v
     error, which weighs low noise levels far more than the x0 error does, so the network
-    keeps fine detail such as the legs' swing). ``init_from`` starts a new run from the
+    keeps fine detail such as the legs' swing). ``loss_weighting: min_snr`` weighs each
+    sample's feature loss by ``min(SNR(t), min_snr_gamma)`` (Hang et al. 2023, for x0
+    prediction; normalised to mean 1 over t), shifting effort from the noisiest levels,
+    where x0 is a guess, to the low noise levels that shape the details. ``init_from`` starts a new run from the
     EMA weights (and normalisation) of another run's training checkpoint; it is ignored
     when the run resumes from its own checkpoint.
     """
@@ -77,6 +80,8 @@ class TrainConfig:
     locomotion_weight: float = 3.0
     root_loss_weight: float = 1.0
     prediction: str = "x0"
+    loss_weighting: str = "uniform"
+    min_snr_gamma: float = 5.0
     init_from: str | None = None
     lambda_vel: float = 20.0
     lambda_foot: float = 50.0
@@ -111,6 +116,8 @@ def load_config(path: str | Path) -> TrainConfig:
     cfg = TrainConfig(**raw)
     if cfg.prediction not in PREDICTIONS:
         raise MotionLGDError(f"{p}: prediction must be one of {list(PREDICTIONS)}, got {cfg.prediction!r}")
+    if cfg.loss_weighting not in ("uniform", "min_snr"):
+        raise MotionLGDError(f"{p}: loss_weighting must be 'uniform' or 'min_snr', got {cfg.loss_weighting!r}")
     if cfg.init_from and not Path(cfg.init_from).is_absolute():
         cfg.init_from = str((p.parent / cfg.init_from).resolve())
     if cfg.data and not Path(cfg.data).is_absolute():
@@ -144,6 +151,9 @@ class _Trainer:
         self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.schedule = make_schedule(cfg.schedule, cfg.diffusion_steps)
         self.abar = torch.tensor(np.array(self.schedule.alphas_cumprod), dtype=torch.float32, device=device)
+        snr = self.abar / (1 - self.abar).clamp(min=1e-12)
+        w_t = snr.clamp(max=cfg.min_snr_gamma) if cfg.loss_weighting == "min_snr" else torch.ones_like(snr)
+        self.t_weight = w_t / w_t.mean()  # (num_steps,) per-timestep weight of the feature loss
         self.sampler = WindowSampler(
             data, "train", cfg.min_frames, cfg.max_frames, cfg.locomotion_weight, seed=cfg.seed
         )
@@ -265,6 +275,8 @@ class _Trainer:
             err = ((out - target) ** 2) * m
         w = torch.ones(x0.shape[-1], device=x0.device)
         w[:4] = self.cfg.root_loss_weight  # emphasise the 4 root dims (rotation/linear velocity, height)
+        if self.cfg.loss_weighting != "uniform":
+            err = err * self.t_weight[t][:, None, None]
         total = (err * w).sum() / (m.sum() * w.sum())
         if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0:
             fp = pred * self.std_t + self.mean_t

@@ -164,3 +164,32 @@ def test_export_only_reads_the_checkpoint_not_the_data(tmp_path, toy_data):
             assert torch.equal(v, ema[k]), k
     with pytest.raises(MotionLGDError, match="export"):
         train(cfg, export_only=True, progress=False)
+
+
+def test_min_snr_weighting_changes_the_objective_not_the_logged_feature_loss(tmp_path, toy_data):
+    plain = _cfg(tmp_path, "uniform", 1)
+    snr = _cfg(tmp_path, "minsnr", 1)
+    snr.loss_weighting = "min_snr"
+    for cfg in (plain, snr):
+        train(cfg, progress=False, data=toy_data)
+    logs = [json.loads((tmp_path / n / "log.jsonl").read_text().splitlines()[0]) for n in ("uniform", "minsnr")]
+    assert logs[0]["feat"] == pytest.approx(logs[1]["feat"], rel=1e-6)
+    assert logs[0]["total"] != pytest.approx(logs[1]["total"], rel=1e-4)
+
+
+def test_min_snr_weights_are_capped_decreasing_and_mean_one(toy_data):
+    from motionlgd.train.trainer import _Trainer
+
+    cfg = TrainConfig(text_encoder="zero", diffusion_steps=100, loss_weighting="min_snr", min_snr_gamma=5.0)
+    cfg.model = {**cfg.model, "latent_dim": 32, "ff_size": 64, "num_layers": 1, "num_heads": 2}
+    w = _Trainer(cfg, toy_data, torch.device("cpu")).t_weight
+    assert w.mean().item() == pytest.approx(1.0, abs=1e-5)
+    assert torch.all(w[1:] <= w[:-1] + 1e-6)
+    assert w[0] == w[1] and w[-1] < 0.01 * w[0]  # capped at gamma for low noise; the noisiest levels weigh little
+
+
+def test_load_config_checks_loss_weighting(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("name: x\nloss_weighting: snr_plus_one\n")
+    with pytest.raises(MotionLGDError, match="loss_weighting"):
+        load_config(f)
