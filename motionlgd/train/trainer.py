@@ -44,8 +44,9 @@ class TrainConfig:
     error, which weighs low noise levels far more than the x0 error does, so the network
     keeps fine detail such as the legs' swing). ``loss_weighting: min_snr`` weighs each
     sample's feature loss by ``min(SNR(t), min_snr_gamma)`` (Hang et al. 2023, for x0
-    prediction; normalised to mean 1 over t), shifting effort from the noisiest levels,
-    where x0 is a guess, to the low noise levels that shape the details. ``init_from`` starts a new run from the
+    prediction), raised to at least ``min_snr_floor`` (0 = the paper's rule; 1 keeps the
+    noisiest levels at the uniform weight), normalised to mean 1 over t: it moves effort
+    to the low noise levels that shape the details. ``init_from`` starts a new run from the
     EMA weights (and normalisation) of another run's training checkpoint; it is ignored
     when the run resumes from its own checkpoint.
     """
@@ -82,6 +83,7 @@ class TrainConfig:
     prediction: str = "x0"
     loss_weighting: str = "uniform"
     min_snr_gamma: float = 5.0
+    min_snr_floor: float = 0.0
     init_from: str | None = None
     lambda_vel: float = 20.0
     lambda_foot: float = 50.0
@@ -152,7 +154,10 @@ class _Trainer:
         self.schedule = make_schedule(cfg.schedule, cfg.diffusion_steps)
         self.abar = torch.tensor(np.array(self.schedule.alphas_cumprod), dtype=torch.float32, device=device)
         snr = self.abar / (1 - self.abar).clamp(min=1e-12)
-        w_t = snr.clamp(max=cfg.min_snr_gamma) if cfg.loss_weighting == "min_snr" else torch.ones_like(snr)
+        if cfg.loss_weighting == "min_snr":
+            w_t = snr.clamp(min=cfg.min_snr_floor, max=max(cfg.min_snr_gamma, cfg.min_snr_floor))
+        else:
+            w_t = torch.ones_like(snr)
         self.t_weight = w_t / w_t.mean()  # (num_steps,) per-timestep weight of the feature loss
         self.sampler = WindowSampler(
             data, "train", cfg.min_frames, cfg.max_frames, cfg.locomotion_weight, seed=cfg.seed

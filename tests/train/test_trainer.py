@@ -186,6 +186,10 @@ def test_min_snr_weights_are_capped_decreasing_and_mean_one(toy_data):
     assert w.mean().item() == pytest.approx(1.0, abs=1e-5)
     assert torch.all(w[1:] <= w[:-1] + 1e-6)
     assert w[0] == w[1] and w[-1] < 0.01 * w[0]  # capped at gamma for low noise; the noisiest levels weigh little
+    cfg.min_snr_floor = 1.0
+    w = _Trainer(cfg, toy_data, torch.device("cpu")).t_weight
+    assert w.mean().item() == pytest.approx(1.0, abs=1e-5)
+    assert w[-1] == w[-2] and w[0] / w[-1] == pytest.approx(5.0, rel=1e-5)  # floor 1, cap 5
 
 
 def test_load_config_checks_loss_weighting(tmp_path):
