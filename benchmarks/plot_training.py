@@ -1,9 +1,11 @@
-"""Plot train/val loss curves from a training log.
+"""Plot train/val loss curves from a training log (or a chain of runs).
 
 python benchmarks/plot_training.py ~/.cache/motionlgd/train/default/log.jsonl -o loss.png \
-    [--mark 2097 "new floor"] [--mark 2563 "root weight 10"]
+    [--mark 2097 "new floor"] [--mark 2563 "root weight 10"] [--then LOG "TEXT"]
 
 ``--mark STEP TEXT`` draws a dashed vertical line where the run's data or settings changed.
+``--then LOG TEXT`` appends a run started from the previous one's weights (``init_from``):
+its steps continue the previous log's last step, and a line marked TEXT shows the start.
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ def main() -> None:
     ap.add_argument("log")
     ap.add_argument("-o", "--out", required=True)
     ap.add_argument("--mark", nargs=2, action="append", default=[], metavar=("STEP", "TEXT"))
+    ap.add_argument("--then", nargs=2, action="append", default=[], metavar=("LOG", "TEXT"))
     args = ap.parse_args()
     with open(args.log) as fh:
         rows = [json.loads(line) for line in fh if line.strip()]
+    for path, text in args.then:
+        offset = rows[-1]["step"] if rows else 0
+        with open(path) as fh:
+            more = [json.loads(line) for line in fh if line.strip()]
+        rows += [{**r, "step": r["step"] + offset} for r in more]
+        args.mark.append((offset, text))
     steps = np.array([r["step"] for r in rows])
     feat = np.array([r["feat"] for r in rows])
     k = 25

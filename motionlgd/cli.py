@@ -46,6 +46,9 @@ def _add_generation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, help="seconds (overrides the scenario's)")
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
+    p.add_argument(
+        "--clean-feet", action="store_true", help="pin the feet during contacts and re-solve the legs (less skating)"
+    )
     p.add_argument("--no-video", action="store_true", help="skip rendering the video")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
 
@@ -181,7 +184,9 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     from .generation import resolve_model
 
     model = resolve_model(model_spec, args.device)
-    res = generate(sc, model=model, device=args.device, progress=not args.quiet, **overrides)
+    res = generate(
+        sc, model=model, device=args.device, progress=not args.quiet, clean_feet=args.clean_feet, **overrides
+    )
     m = res.metrics
     summary = ", ".join(f"{k}={v:.3f}" for k, v in m["mean"].items() if not k.startswith("loss_"))
     print(f"generated {m['num_samples']} motion(s) with {m['method']} in {m['time_s']:.1f} s: {summary}")

@@ -120,6 +120,7 @@ def generate(
     model: MotionModel | None = None,
     device: str | torch.device = "cpu",
     progress: bool = False,
+    clean_feet: bool = False,
     **overrides: Any,
 ) -> GenerationResult:
     """Generate motions for a scenario.
@@ -129,6 +130,10 @@ def generate(
         model: a loaded model (default: the scenario's, else the shipped default model).
         device: "cpu" or "cuda".
         progress: show a progress bar.
+        clean_feet: pin the feet during detected contacts and re-solve the legs
+            (:func:`motionlgd.export.clean_foot_contacts`; bone lengths and the pelvis
+            path are kept). ``joints`` are then the cleaned ones, ``features`` stay the
+            model's output, and each sample's metrics add ``foot_skating_before_cleanup``.
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
             ``cfg_scale``.
@@ -237,9 +242,19 @@ def generate(
     joints_np = joints_t.cpu().numpy().astype(np.float32)
     if not (np.isfinite(feats_np).all() and np.isfinite(joints_np).all()):
         raise NumericalError("the generated motion contains NaN/inf; nothing was written")
+    skating_raw: list[float] = []
+    if clean_feet:
+        from .export.footclean import clean_foot_contacts
+
+        for i in range(N):
+            fixed = clean_foot_contacts(joints_np[i], model.fps)
+            joints_np[i] = fixed.joints.astype(np.float32)
+            skating_raw.append(fixed.metrics["skating_before"])
     per_sample = []
     for i in range(N):
         row = sample_metrics(joints_np[i], scenario, model.fps)
+        if clean_feet:
+            row["foot_skating_before_cleanup"] = skating_raw[i]
         for k, v in terms.items():
             row[f"loss_{k}"] = float(v[i])
         per_sample.append(row)
@@ -253,6 +268,7 @@ def generate(
         "num_samples": N,
         "model": model.name,
         "device": str(dev),
+        "clean_feet": clean_feet,
         "time_s": sample_s,
         "model_load_s": load_s,
         "per_sample": per_sample,
@@ -265,7 +281,7 @@ def generate(
     motions = [
         Motion(
             joints=joints_np[i],
-            features=feats_np[i],
+            features=None if clean_feet else feats_np[i],
             fps=model.fps,
             text=scenario.prompt,
             metadata={"seed": scenario.seed, "sample": i},
