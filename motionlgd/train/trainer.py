@@ -227,11 +227,13 @@ class _Trainer:
         if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
             raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
         saved = json.loads(st["config"])
-        for key in ("model", "text_encoder"):
-            if saved.get(key) != getattr(self.cfg, key):
-                raise CheckpointError(
-                    f"{path}: init_from checkpoint has {key}={saved.get(key)!r}, config says {getattr(self.cfg, key)!r}"
-                )
+        # dropout and condition-dropout rates may change (they shape training, not the weights)
+        regularisers = ("dropout", "cond_mask_prob")
+        mine = {k: v for k, v in self.cfg.model.items() if k not in regularisers}
+        theirs = {k: v for k, v in (saved.get("model") or {}).items() if k not in regularisers}
+        for key, a, b in (("model", theirs, mine), ("text_encoder", saved.get("text_encoder"), self.cfg.text_encoder)):
+            if a != b:
+                raise CheckpointError(f"{path}: init_from checkpoint has {key}={a!r}, config says {b!r}")
         self.mean, self.std = st["mean"].cpu().numpy(), st["std"].cpu().numpy()
         self.mean_t = torch.from_numpy(self.mean).to(self.device)
         self.std_t = torch.from_numpy(self.std).to(self.device)

@@ -132,6 +132,10 @@ def test_init_from_starts_a_new_run_from_another_runs_ema(tmp_path, toy_data):
         for k, v in ema.items():
             expect = sign * v if k.startswith("output_process.poseFinal") else v
             torch.testing.assert_close(got["net"][k], expect, atol=1e-6, rtol=0)
+    nodrop = _cfg(tmp_path, "nodrop", 1)
+    nodrop.model = {**nodrop.model, "dropout": 0.0}  # a regulariser may change, the weights fit
+    nodrop.init_from = str(tmp_path / "src" / "last.pt")
+    train(nodrop, progress=False, data=toy_data)
     bad = _cfg(tmp_path, "bad", 1)
     bad.model = {**bad.model, "latent_dim": 64}
     bad.init_from = str(tmp_path / "src" / "last.pt")
