@@ -120,8 +120,10 @@ def load_config(path: str | Path) -> TrainConfig:
         raise MotionLGDError(f"{p}: prediction must be one of {list(PREDICTIONS)}, got {cfg.prediction!r}")
     if cfg.loss_weighting not in ("uniform", "min_snr"):
         raise MotionLGDError(f"{p}: loss_weighting must be 'uniform' or 'min_snr', got {cfg.loss_weighting!r}")
-    if cfg.init_from and not Path(cfg.init_from).is_absolute():
-        cfg.init_from = str((p.parent / cfg.init_from).resolve())
+    if cfg.init_from:
+        cfg.init_from = str(Path(cfg.init_from).expanduser())
+        if not Path(cfg.init_from).is_absolute():
+            cfg.init_from = str((p.parent / cfg.init_from).resolve())
     if cfg.data and not Path(cfg.data).is_absolute():
         cfg.data = str((p.parent / cfg.data).resolve()) if (p.parent / cfg.data).exists() else cfg.data
     return cfg

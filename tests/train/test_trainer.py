@@ -87,6 +87,9 @@ def test_default_config_parses():
 
     cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "default.yaml")
     assert cfg.model["num_layers"] == 4 and "hdm05_cut" not in cfg.sources
+    fine = load_config(Path(__file__).resolve().parents[2] / "configs" / "default_finetune.yaml")
+    assert fine.model == {**cfg.model, "dropout": 0.0} and fine.loss_weighting == "min_snr"
+    assert fine.init_from == str(Path("~/.cache/motionlgd/train/default/last.pt").expanduser())
 
 
 def test_root_loss_weight_changes_the_objective_not_the_logged_feature_loss(tmp_path, toy_data):
