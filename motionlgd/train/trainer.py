@@ -129,6 +129,17 @@ def load_config(path: str | Path) -> TrainConfig:
     return cfg
 
 
+def read_train_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:
+    """Read a training checkpoint (``weights_only=True``: tensors and plain containers only)."""
+    try:
+        st = torch.load(path, map_location=device, weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
+    if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
+        raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
+    return st
+
+
 def _atomic_torch_save(obj: Any, path: Path) -> None:
     atomic_write(path, lambda tmp: torch.save(obj, tmp), overwrite=True)
 
@@ -192,12 +203,7 @@ class _Trainer:
         }
 
     def load(self, path: Path) -> None:
-        try:
-            st = torch.load(path, map_location=self.device, weights_only=True)
-        except Exception as exc:
-            raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
-        if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
-            raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
+        st = read_train_checkpoint(path, self.device)
         saved = {"prediction": "x0", **json.loads(st["config"])}
         for key in ("model", "schedule", "diffusion_steps", "text_encoder", "prediction"):
             if saved.get(key) != getattr(self.cfg, key):
@@ -222,12 +228,7 @@ class _Trainer:
 
     def init_weights(self, path: Path) -> None:
         """Start from the EMA weights and normalisation of another run's checkpoint."""
-        try:
-            st = torch.load(path, map_location=self.device, weights_only=True)
-        except Exception as exc:
-            raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
-        if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
-            raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
+        st = read_train_checkpoint(path, self.device)
         saved = json.loads(st["config"])
         # dropout and condition-dropout rates may change (they shape training, not the weights)
         regularisers = ("dropout", "cond_mask_prob")
@@ -472,12 +473,7 @@ def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool =
     steps and hours.
     """
     ckpt = Path(ckpt)
-    try:
-        st = torch.load(ckpt, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"{ckpt}: cannot read training checkpoint ({exc})") from exc
-    if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
-        raise CheckpointError(f"{ckpt}: not a motionlgd training checkpoint")
+    st = read_train_checkpoint(ckpt)
     cfg = TrainConfig(**{"prediction": "x0", **json.loads(st["config"])})
     net = MDM(clip_dim=int(st["ema"]["embed_text.weight"].shape[1]), **cfg.model)
     net.load_state_dict(st["ema"])
@@ -492,7 +488,7 @@ def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool =
     }
     if cfg.init_from and Path(cfg.init_from).is_file():
         try:
-            base = torch.load(cfg.init_from, map_location="cpu", weights_only=True)
+            base = read_train_checkpoint(cfg.init_from)
             training["init_from"] = {"steps": int(base["step"]), "hours": round(float(base["elapsed"]) / 3600, 3)}
         except Exception:  # the record is informative only
             log.warning("could not read init_from checkpoint %s", cfg.init_from)

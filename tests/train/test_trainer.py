@@ -204,3 +204,18 @@ def test_load_config_checks_loss_weighting(tmp_path):
     f.write_text("name: x\nloss_weighting: snr_plus_one\n")
     with pytest.raises(MotionLGDError, match="loss_weighting"):
         load_config(f)
+
+
+def test_foreign_files_as_init_from_or_export_source_are_refused(tmp_path, toy_data):
+    from motionlgd.train import export_checkpoint
+
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint")
+    cfg = _cfg(tmp_path, "j", 1)
+    cfg.init_from = str(junk)
+    with pytest.raises(CheckpointError, match=r"junk\.pt"):
+        train(cfg, progress=False, data=toy_data)
+    torch.save({"format": "something-else"}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not a motionlgd training checkpoint"):
+        export_checkpoint(tmp_path / "other.pt", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
