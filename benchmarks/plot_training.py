@@ -47,14 +47,15 @@ def main() -> None:
     ax.plot(steps[k - 1 :], smooth, color="C0", label=f"train ({k}-step mean)")
     if val:
         ax.plot(*zip(*val), "o-", color="C3", label="validation (EMA weights)")
-    for step, text in args.mark:
+    for i, (step, text) in enumerate(sorted(args.mark, key=lambda m: float(m[0]))):
         ax.axvline(float(step), color="0.4", ls="--", lw=0.8)
-        ax.text(float(step), 0.98, f" {text}", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color="0.3")
+        y = 0.98 - 0.06 * (i % 3)  # staggered so that nearby marks stay readable
+        ax.text(float(step), y, f" {text}", transform=ax.get_xaxis_transform(), va="top", fontsize=8, color="0.3")
     ax.set_xlabel("step")
     ax.set_ylabel("x0 MSE on normalised features")
     ax.set_yscale("log")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc="lower left")
     ax.set_title("default model training")
     fig.tight_layout()
     fig.savefig(args.out, dpi=110)
