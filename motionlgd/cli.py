@@ -195,7 +195,8 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
             stage / "motion.npz",
             {
                 "joints": res.joints,
-                "features": res.features,
+                # cleaned joints no longer match the model's features: keep only the joints
+                **({} if res.metrics.get("clean_feet") else {"features": res.features}),
                 "fps": res.fps,
                 "prompt": res.scenario.prompt,
                 "seed": res.scenario.seed,

@@ -73,6 +73,21 @@ def test_generate_writes_contract_outputs(tmp_path, scenario, tiny_model_dir, ca
     assert m2["method"] == "dps" and m2["steps"] == 3 and m2["num_samples"] == 1
 
 
+def test_generate_clean_feet_writes_cleaned_joints_without_features(tmp_path, scenario, tiny_model_dir, capsys):
+    out = tmp_path / "clean"
+    args = ("generate", str(scenario), "--model", str(tiny_model_dir), "--no-video", "-q", "--method", "none")
+    code, stdout, _ = _run(capsys, *args, "-o", str(out), "--clean-feet")
+    assert code == 0, stdout
+    code, _, _ = _run(capsys, *args, "-o", str(tmp_path / "raw"))
+    assert code == 0
+    with np.load(out / "motion.npz", allow_pickle=False) as z, np.load(tmp_path / "raw" / "motion.npz") as r:
+        assert "features" not in z.files and "features" in r.files
+        assert z["joints"].shape == r["joints"].shape
+        np.testing.assert_allclose(z["joints"][:, :, 0], r["joints"][:, :, 0], atol=1e-6)  # pelvis path kept
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["clean_feet"] and "foot_skating_before_cleanup" in m["mean"]
+
+
 def test_generate_never_overwrites(tmp_path, scenario, tiny_model_dir, capsys):
     out = tmp_path / "out"
     out.mkdir()

@@ -93,6 +93,17 @@ class TrainConfig:
     checkpoint_minutes: float = 3.0
     threads: int | None = None
 
+    def check(self) -> None:
+        """Raise :class:`MotionLGDError` for settings that cannot work together."""
+        if self.prediction not in PREDICTIONS:
+            raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
+        if self.loss_weighting not in ("uniform", "min_snr"):
+            raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
+        if self.loss_weighting == "min_snr" and self.prediction != "x0":
+            raise MotionLGDError(
+                "loss_weighting 'min_snr' is defined for prediction 'x0' (the v loss weighs t already)"
+            )
+
     def out_dir(self) -> Path:
         """Where checkpoints and logs go (default ``~/.cache/motionlgd/train/<name>``)."""
         return Path(self.out) if self.out else cache_dir() / "train" / self.name
@@ -116,10 +127,10 @@ def load_config(path: str | Path) -> TrainConfig:
     if unknown:
         raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
     cfg = TrainConfig(**raw)
-    if cfg.prediction not in PREDICTIONS:
-        raise MotionLGDError(f"{p}: prediction must be one of {list(PREDICTIONS)}, got {cfg.prediction!r}")
-    if cfg.loss_weighting not in ("uniform", "min_snr"):
-        raise MotionLGDError(f"{p}: loss_weighting must be 'uniform' or 'min_snr', got {cfg.loss_weighting!r}")
+    try:
+        cfg.check()
+    except MotionLGDError as exc:
+        raise MotionLGDError(f"{p}: {exc}") from exc
     if cfg.init_from:
         cfg.init_from = str(Path(cfg.init_from).expanduser())
         if not Path(cfg.init_from).is_absolute():
@@ -179,6 +190,7 @@ class _Trainer:
         self.step = 0
         self.elapsed = 0.0
         self.history: list[dict[str, float]] = []
+        self.init_info: dict[str, Any] | None = None  # steps/hours of the init_from run
 
     # -- checkpoint -------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -195,6 +207,7 @@ class _Trainer:
             "torch_rng": torch.get_rng_state(),
             **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {}),
             "history": json.dumps(self.history),
+            "init_info": json.dumps(self.init_info),
             "mean": torch.from_numpy(self.mean),
             "std": torch.from_numpy(self.std),
             "data_info": json.dumps(
@@ -225,6 +238,7 @@ class _Trainer:
         self.step = int(st["step"])
         self.elapsed = float(st["elapsed"])
         self.history = json.loads(st["history"])
+        self.init_info = json.loads(st["init_info"]) if "init_info" in st else None
 
     def init_weights(self, path: Path) -> None:
         """Start from the EMA weights and normalisation of another run's checkpoint."""
@@ -234,9 +248,16 @@ class _Trainer:
         regularisers = ("dropout", "cond_mask_prob")
         mine = {k: v for k, v in self.cfg.model.items() if k not in regularisers}
         theirs = {k: v for k, v in (saved.get("model") or {}).items() if k not in regularisers}
-        for key, a, b in (("model", theirs, mine), ("text_encoder", saved.get("text_encoder"), self.cfg.text_encoder)):
+        pairs = [("model", theirs, mine)] + [
+            (k, saved.get(k), getattr(self.cfg, k)) for k in ("text_encoder", "schedule", "diffusion_steps")
+        ]
+        for key, a, b in pairs:
             if a != b:
                 raise CheckpointError(f"{path}: init_from checkpoint has {key}={a!r}, config says {b!r}")
+        if saved.get("prediction", "x0") == "v" and self.cfg.prediction == "x0":
+            raise CheckpointError(
+                f"{path}: init_from checkpoint predicts v; starting an x0 run from it is not supported"
+            )
         self.mean, self.std = st["mean"].cpu().numpy(), st["std"].cpu().numpy()
         self.mean_t = torch.from_numpy(self.mean).to(self.device)
         self.std_t = torch.from_numpy(self.std).to(self.device)
@@ -248,6 +269,7 @@ class _Trainer:
                 weights[key] = -weights[key]
         self.net.load_state_dict(weights)
         self.ema.load_state_dict(weights)
+        self.init_info = {"steps": int(st["step"]), "hours": round(float(st["elapsed"]) / 3600, 3)}
 
     # -- steps --------------------------------------------------------------------------------
     def lr_at(self, step: int) -> float:
@@ -367,6 +389,7 @@ def train(
         export_only: do not train; write the checkpoint's EMA model to ``export_to`` now
             (a snapshot of an unfinished run).
     """
+    cfg.check()
     device = torch.device(device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -474,29 +497,37 @@ def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool =
     """
     ckpt = Path(ckpt)
     st = read_train_checkpoint(ckpt)
-    cfg = TrainConfig(**{"prediction": "x0", **json.loads(st["config"])})
-    net = MDM(clip_dim=int(st["ema"]["embed_text.weight"].shape[1]), **cfg.model)
-    net.load_state_dict(st["ema"])
-    history = json.loads(st["history"])
+    try:
+        cfg = TrainConfig(**{"prediction": "x0", **json.loads(st["config"])})
+        net = MDM(clip_dim=int(st["ema"]["embed_text.weight"].shape[1]), **cfg.model)
+        net.load_state_dict(st["ema"])
+        history = json.loads(st["history"])
+        mean, std = st["mean"].numpy(), st["std"].numpy()
+        steps, hours = int(st["step"]), round(float(st["elapsed"]) / 3600, 3)
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise CheckpointError(f"{ckpt}: incomplete or inconsistent training checkpoint ({exc})") from exc
     info = json.loads(st["data_info"]) if "data_info" in st else {"sources": sorted(cfg.sources or [])}
     training: dict[str, Any] = {
-        "steps": int(st["step"]),
-        "hours": round(float(st["elapsed"]) / 3600, 3),
+        "steps": steps,
+        "hours": hours,
         "val_loss": history[-1]["val"] if history else None,
         "batch_size": cfg.batch_size,
         **info,
     }
-    if cfg.init_from and Path(cfg.init_from).is_file():
+    init_info = json.loads(st["init_info"]) if "init_info" in st else None
+    if init_info is None and cfg.init_from and Path(cfg.init_from).is_file():  # older checkpoints
         try:
             base = read_train_checkpoint(cfg.init_from)
-            training["init_from"] = {"steps": int(base["step"]), "hours": round(float(base["elapsed"]) / 3600, 3)}
-        except Exception:  # the record is informative only
+            init_info = {"steps": int(base["step"]), "hours": round(float(base["elapsed"]) / 3600, 3)}
+        except CheckpointError:  # the record is informative only
             log.warning("could not read init_from checkpoint %s", cfg.init_from)
+    if init_info is not None:
+        training["init_from"] = init_info
     return save_model(
         Path(directory),
         net,
-        st["mean"].numpy(),
-        st["std"].numpy(),
+        mean,
+        std,
         schedule_kind=cfg.schedule,
         num_steps=cfg.diffusion_steps,
         text_encoder=cfg.text_encoder,

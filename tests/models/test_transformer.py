@@ -321,16 +321,17 @@ def test_x0_from_v_output_inverts_the_forward_process() -> None:
 
 class _Const(torch.nn.Module):
     def forward(self, x, t, text_emb=None, mask=None):
-        return torch.zeros_like(x)
+        return torch.full_like(x, 0.5)
 
 
 def test_v_prediction_denoiser_uses_the_schedule() -> None:
     sched = make_schedule("cosine", 50)
     den = ModelDenoiser(_Const(), sched, prediction="v")
-    x_t = torch.randn(2, 5, 263)
-    t = torch.tensor([0, 49])
+    x_t = torch.randn(3, 5, 263)
+    t = torch.tensor([0, 25, 49])
     a = torch.tensor(list(sched.alphas_cumprod), dtype=torch.float32)[t].view(-1, 1, 1)
-    torch.testing.assert_close(den(x_t, t, {}), a.sqrt() * x_t)  # zero v -> scaled x_t
-    assert torch.equal(ModelDenoiser(_Const(), sched)(x_t, t, {}), torch.zeros_like(x_t))
+    assert 0.2 < a[1].item() < 0.8  # a middle noise level, where both terms count
+    torch.testing.assert_close(den(x_t, t, {}), a.sqrt() * x_t - (1 - a).sqrt() * 0.5)
+    assert torch.equal(ModelDenoiser(_Const(), sched)(x_t, t, {}), torch.full_like(x_t, 0.5))
     with pytest.raises(ValueError, match="prediction"):
         ModelDenoiser(_Const(), sched, prediction="eps")

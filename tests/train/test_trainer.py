@@ -141,10 +141,19 @@ def test_init_from_starts_a_new_run_from_another_runs_ema(tmp_path, toy_data):
         for k, v in ema.items():
             expect = sign * v if k.startswith("output_process.poseFinal") else v
             torch.testing.assert_close(got["net"][k], expect, atol=1e-6, rtol=0)
+    src_state = torch.load(tmp_path / "src" / "last.pt", weights_only=True)
     nodrop = _cfg(tmp_path, "nodrop", 1)
     nodrop.model = {**nodrop.model, "dropout": 0.0}  # a regulariser may change, the weights fit
     nodrop.init_from = str(tmp_path / "src" / "last.pt")
+    nodrop.lr = 1e-12
     train(nodrop, progress=False, data=toy_data)
+    got = torch.load(tmp_path / "nodrop" / "last.pt", weights_only=True)
+    assert torch.equal(got["mean"], src_state["mean"]) and torch.equal(got["std"], src_state["std"])
+    assert json.loads(got["init_info"]) == {"steps": 3, "hours": round(src_state["elapsed"] / 3600, 3)}
+    torch.testing.assert_close(got["net"]["embed_text.weight"], ema["embed_text.weight"], atol=1e-6, rtol=0)
+    nodrop.max_steps = 2  # resuming ignores init_from: the run continues its own weights
+    nodrop.init_from = str(tmp_path / "no_such.pt")
+    train(nodrop, resume=True, progress=False, data=toy_data)
     bad = _cfg(tmp_path, "bad", 1)
     bad.model = {**bad.model, "latent_dim": 64}
     bad.init_from = str(tmp_path / "src" / "last.pt")
@@ -169,9 +178,10 @@ def test_export_only_reads_the_checkpoint_not_the_data(tmp_path, toy_data):
     assert info["steps"] == 2 and info["clips"] == int((~toy_data.mirrored).sum())
     assert info["sources"] == sorted(set(toy_data.sources.tolist()))
     ema = torch.load(tmp_path / "snap" / "last.pt", weights_only=True)["ema"]
-    for k, v in m.net.state_dict().items():
-        if k in ema:
-            assert torch.equal(v, ema[k]), k
+    state = m.net.state_dict()
+    assert set(ema) == set(state)
+    for k, v in state.items():
+        assert torch.equal(v, ema[k]), k
     with pytest.raises(MotionLGDError, match="export"):
         train(cfg, export_only=True, progress=False)
 
@@ -214,4 +224,40 @@ def test_foreign_files_as_init_from_or_export_source_are_refused(tmp_path, toy_d
     torch.save({"format": "something-else"}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a motionlgd training checkpoint"):
         export_checkpoint(tmp_path / "other.pt", tmp_path / "out")
+    torch.save({"format": "motionlgd-train", "config": "{}"}, tmp_path / "partial.pt")
+    with pytest.raises(CheckpointError, match="incomplete"):
+        export_checkpoint(tmp_path / "partial.pt", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_v_loss_is_the_v_error_and_feat_the_x0_error(toy_data):
+    from motionlgd.train.trainer import _Trainer
+
+    cfg = TrainConfig(text_encoder="zero", diffusion_steps=100, prediction="v", lambda_vel=0.0, lambda_foot=0.0)
+    cfg.model = {**cfg.model, "latent_dim": 32, "ff_size": 64, "num_layers": 1, "num_heads": 2}
+    tr = _Trainer(cfg, toy_data, torch.device("cpu"))
+    x0, mask, emb = tr.batch(tr.sampler, 4)
+
+    def half(x, t, text_emb=None, mask=None):  # a stand-in network: v = 0.5 everywhere
+        return torch.full_like(x, 0.5)
+
+    total, terms = tr.loss(half, x0, mask, emb, torch.Generator().manual_seed(5))
+    g = torch.Generator().manual_seed(5)  # replay the same t and noise
+    t = torch.randint(0, 100, (4,), generator=g)
+    noise = torch.randn(x0.shape, generator=g)
+    a = tr.abar[t][:, None, None]
+    m = mask[..., None].float()
+    v = a.sqrt() * noise - (1 - a).sqrt() * x0
+    x_t = a.sqrt() * x0 + (1 - a).sqrt() * noise
+    x0_hat = a.sqrt() * x_t - (1 - a).sqrt() * 0.5
+    n = m.sum() * 263
+    assert float(total) == pytest.approx(float((((0.5 - v) ** 2) * m).sum() / n), rel=1e-5)
+    assert terms["feat"] == pytest.approx(float((((x0_hat - x0) ** 2) * m).sum() / n), rel=1e-5)
+
+
+def test_min_snr_with_v_prediction_is_refused(tmp_path, toy_data):
+    cfg = _cfg(tmp_path, "vsnr", 1)
+    cfg.prediction, cfg.loss_weighting = "v", "min_snr"
+    with pytest.raises(MotionLGDError, match="min_snr"):
+        train(cfg, progress=False, data=toy_data)
+    assert not (tmp_path / "vsnr").exists()
