@@ -99,8 +99,13 @@ def detect_foot_contacts(
         step = np.linalg.norm(np.diff(feet[..., [0, 2]], axis=0), axis=-1) * fps
         vel[1:-1] = np.minimum(step[1:], step[:-1])  # a frame is slow if either neighbour step is slow
         vel[0], vel[-1] = step[0], step[-1]
-    contact = low & (vel < speed)
-    for k in range(4):
+    return _tidy_contacts(low & (vel < speed), min_frames)
+
+
+def _tidy_contacts(contact: np.ndarray, min_frames: int) -> np.ndarray:
+    """Fill one-frame gaps and drop spans shorter than ``min_frames`` in ``(T, 4)`` bool contacts."""
+    contact = contact.copy()
+    for k in range(contact.shape[1]):
         c = binary_closing(np.pad(contact[:, k], 1), structure=np.ones(3, dtype=bool))[1:-1] | contact[:, k]
         contact[:, k] = _drop_short(c, min_frames)
     return contact
@@ -175,6 +180,7 @@ def clean_foot_contacts(
     min_frames: int = 2,
     blend: int = 3,
     max_drift: float = 0.2,
+    contacts: np.ndarray | None = None,
 ) -> FootCleanResult:
     """Remove foot skating: pin feet during contacts, re-solve the legs (bone lengths kept).
 
@@ -185,6 +191,10 @@ def clean_foot_contacts(
         blend: frames over which the pin fades in before and out after a span.
         max_drift: contact spans whose joint strays further than this (metres) from the
             span's median position are left alone (drags, shuffles, crawling).
+        contacts: ``(T, 4)`` bool contacts to use instead of detecting them (left ankle,
+            left toe, right ankle, right toe), e.g. a diffusion model's own contact
+            features (HumanML3D dims 259-262 > 0.5); spans shorter than ``min_frames``
+            are dropped and one-frame gaps filled, as for detected contacts.
 
     Returns:
         :class:`FootCleanResult` with the new joints and before/after metrics.  Wrap the
@@ -201,7 +211,13 @@ def clean_foot_contacts(
         raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
     if not np.all(np.isfinite(joints)):
         raise ShapeError("joints contain NaN or inf")
-    contacts = detect_foot_contacts(joints, rate, height, speed, min_frames)
+    if contacts is None:
+        contacts = detect_foot_contacts(joints, rate, height, speed, min_frames)
+    else:
+        given = np.asarray(contacts)
+        if given.shape != (joints.shape[0], 4):
+            raise ShapeError(f"contacts must have shape ({joints.shape[0]}, 4), got {tuple(given.shape)}")
+        contacts = _tidy_contacts(given.astype(bool), min_frames)
     out = joints.copy()
     # facing direction as the straight-leg pole fallback
     across = joints[:, 1] - joints[:, 2]

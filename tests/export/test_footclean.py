@@ -82,3 +82,19 @@ def test_real_walk_not_worse(real_walk: np.ndarray) -> None:
 def test_bad_input() -> None:
     with pytest.raises(ShapeError):
         clean_foot_contacts(np.zeros((1, 22, 3)))
+
+
+def test_given_contacts_replace_detection() -> None:
+    joints = _skating_motion()
+    detected = clean_foot_contacts(joints)
+    given = clean_foot_contacts(joints, contacts=detected.contacts)
+    np.testing.assert_allclose(given.joints, detected.joints, atol=1e-9)  # same contacts, same result
+    none = clean_foot_contacts(joints, contacts=np.zeros((len(joints), 4), bool))
+    np.testing.assert_array_equal(none.joints, joints)  # no contacts: nothing pinned
+    only_left = detected.contacts.copy()
+    only_left[:, 2:] = False
+    left = clean_foot_contacts(joints, contacts=only_left)
+    np.testing.assert_allclose(left.joints[:, [2, 5, 8, 11]], joints[:, [2, 5, 8, 11]], atol=1e-9)
+    assert not np.allclose(left.joints[:, [7, 10]], joints[:, [7, 10]])
+    with pytest.raises(ShapeError, match="contacts"):
+        clean_foot_contacts(joints, contacts=np.zeros((3, 4), bool))
