@@ -75,17 +75,11 @@ def main() -> None:
     print(f"model {model.name}: {args.samples} samples per prompt, {args.steps} DDIM steps, {time.time() - t0:.0f} s")
     print("| prompt | speed (m/s) | switches | skating | grounded | bone std (cm) | pelvis < 0.6 m |")
     print("|---|---|---|---|---|---|---|")
-    for p, r in out.items():
+    for p, r in [*out.items(), ("(walks forward, --clean-feet)", info)]:
         print(
             f"| {p} | {r['root_speed_mps']:.2f} | {r['contact_switches']:.1f} | {r['foot_skating_ratio']:.3f} | "
             f"{r['grounded_frames']:.2f} | {100 * r['bone_length_std_m']:.2f} | {r['pelvis_below_0.6m']:.2f} |"
         )
-    r = info
-    print(
-        f"| (walks forward, --clean-feet) | {r['root_speed_mps']:.2f} | {r['contact_switches']:.1f} | "
-        f"{r['foot_skating_ratio']:.3f} | {r['grounded_frames']:.2f} | {100 * r['bone_length_std_m']:.2f} | "
-        f"{r['pelvis_below_0.6m']:.2f} |"
-    )
     for k, ok in checks.items():
         print(f"[{'PASS' if ok else 'FAIL'}] {k}")
     if args.json:

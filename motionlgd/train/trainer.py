@@ -151,6 +151,16 @@ def read_train_checkpoint(path: str | Path, device: str | torch.device = "cpu") 
     return st
 
 
+def _saved_config(st: dict[str, Any]) -> dict[str, Any]:
+    """The training config stored in a checkpoint (runs older than ``prediction`` were x0)."""
+    return {"prediction": "x0", **json.loads(st["config"])}
+
+
+def _run_record(st: dict[str, Any]) -> dict[str, Any]:
+    """``{"steps", "hours"}`` of the run a checkpoint belongs to."""
+    return {"steps": int(st["step"]), "hours": round(float(st["elapsed"]) / 3600, 3)}
+
+
 def _atomic_torch_save(obj: Any, path: Path) -> None:
     atomic_write(path, lambda tmp: torch.save(obj, tmp), overwrite=True)
 
@@ -217,7 +227,7 @@ class _Trainer:
 
     def load(self, path: Path) -> None:
         st = read_train_checkpoint(path, self.device)
-        saved = {"prediction": "x0", **json.loads(st["config"])}
+        saved = _saved_config(st)
         for key in ("model", "schedule", "diffusion_steps", "text_encoder", "prediction"):
             if saved.get(key) != getattr(self.cfg, key):
                 raise CheckpointError(
@@ -243,7 +253,7 @@ class _Trainer:
     def init_weights(self, path: Path) -> None:
         """Start from the EMA weights and normalisation of another run's checkpoint."""
         st = read_train_checkpoint(path, self.device)
-        saved = json.loads(st["config"])
+        saved = _saved_config(st)
         # dropout and condition-dropout rates may change (they shape training, not the weights)
         regularisers = ("dropout", "cond_mask_prob")
         mine = {k: v for k, v in self.cfg.model.items() if k not in regularisers}
@@ -254,7 +264,7 @@ class _Trainer:
         for key, a, b in pairs:
             if a != b:
                 raise CheckpointError(f"{path}: init_from checkpoint has {key}={a!r}, config says {b!r}")
-        if saved.get("prediction", "x0") == "v" and self.cfg.prediction == "x0":
+        if saved["prediction"] == "v" and self.cfg.prediction == "x0":
             raise CheckpointError(
                 f"{path}: init_from checkpoint predicts v; starting an x0 run from it is not supported"
             )
@@ -262,14 +272,14 @@ class _Trainer:
         self.mean_t = torch.from_numpy(self.mean).to(self.device)
         self.std_t = torch.from_numpy(self.std).to(self.device)
         weights = dict(st["ema"])
-        if saved.get("prediction", "x0") == "x0" and self.cfg.prediction == "v":
+        if saved["prediction"] == "x0" and self.cfg.prediction == "v":
             # x0 = sqrt(abar) x_t - sqrt(1 - abar) v: negating the output layer makes the x0
             # network's output land where it did at high noise (abar -> 0), a warm start
             for key in ("output_process.poseFinal.weight", "output_process.poseFinal.bias"):
                 weights[key] = -weights[key]
         self.net.load_state_dict(weights)
         self.ema.load_state_dict(weights)
-        self.init_info = {"steps": int(st["step"]), "hours": round(float(st["elapsed"]) / 3600, 3)}
+        self.init_info = _run_record(st)
 
     # -- steps --------------------------------------------------------------------------------
     def lr_at(self, step: int) -> float:
@@ -498,18 +508,17 @@ def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool =
     ckpt = Path(ckpt)
     st = read_train_checkpoint(ckpt)
     try:
-        cfg = TrainConfig(**{"prediction": "x0", **json.loads(st["config"])})
+        cfg = TrainConfig(**_saved_config(st))
         net = MDM(clip_dim=int(st["ema"]["embed_text.weight"].shape[1]), **cfg.model)
         net.load_state_dict(st["ema"])
         history = json.loads(st["history"])
         mean, std = st["mean"].numpy(), st["std"].numpy()
-        steps, hours = int(st["step"]), round(float(st["elapsed"]) / 3600, 3)
+        record = _run_record(st)
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise CheckpointError(f"{ckpt}: incomplete or inconsistent training checkpoint ({exc})") from exc
     info = json.loads(st["data_info"]) if "data_info" in st else {"sources": sorted(cfg.sources or [])}
     training: dict[str, Any] = {
-        "steps": steps,
-        "hours": hours,
+        **record,
         "val_loss": history[-1]["val"] if history else None,
         "batch_size": cfg.batch_size,
         **info,
@@ -518,7 +527,7 @@ def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool =
     if init_info is None and cfg.init_from and Path(cfg.init_from).is_file():  # older checkpoints
         try:
             base = read_train_checkpoint(cfg.init_from)
-            init_info = {"steps": int(base["step"]), "hours": round(float(base["elapsed"]) / 3600, 3)}
+            init_info = _run_record(base)
         except CheckpointError:  # the record is informative only
             log.warning("could not read init_from checkpoint %s", cfg.init_from)
     if init_info is not None:
