@@ -145,7 +145,7 @@ def read_train_checkpoint(path: str | Path, device: str | torch.device = "cpu") 
     try:
         st = torch.load(path, map_location=device, weights_only=True)
     except Exception as exc:
-        raise CheckpointError(f"{path}: cannot read training checkpoint ({exc})") from exc
+        raise CheckpointError(f"{path}: cannot read training checkpoint ({type(exc).__name__}: {exc})") from exc
     if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
         raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
     return st
