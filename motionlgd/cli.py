@@ -46,11 +46,23 @@ def _add_generation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--duration", type=float, help="seconds (overrides the scenario's)")
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
-    p.add_argument(
-        "--clean-feet", action="store_true", help="pin the feet during contacts and re-solve the legs (less skating)"
-    )
+    _add_foot_cleanup(p, "after sampling")
     p.add_argument("--no-video", action="store_true", help="skip rendering the video")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
+def _add_foot_cleanup(p: argparse.ArgumentParser, when: str) -> None:
+    """``--foot-cleanup {pin,steps}`` and its short form ``--clean-feet`` (= pin)."""
+    p.add_argument(
+        "--foot-cleanup",
+        choices=["pin", "steps"],
+        dest="foot_cleanup",
+        help=f"foot clean-up {when}: 'pin' pins the feet during their contacts; 'steps' re-plants "
+        "shuffling feet as planted, lifted, alternating steps (for walking and running)",
+    )
+    p.add_argument(
+        "--clean-feet", action="store_const", const="pin", dest="foot_cleanup", help="same as --foot-cleanup pin"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--up", choices=["y", "z"], default=None, help="up axis (bvh default y, smpl default z)")
     e.add_argument("--units", choices=["m", "cm"], default="m", help="BVH units")
     e.add_argument("--euler", default="ZXY", help="BVH Euler order (any of the 6, e.g. ZXY, XYZ)")
-    e.add_argument("--clean-feet", action="store_true", help="pin feet during contacts before exporting (less skating)")
+    _add_foot_cleanup(e, "before exporting")
     e.add_argument("--overwrite", action="store_true")
 
     im = add_parser("import", help="import a BVH clip as a motion.npz (22 joints, 20 fps, features)")
@@ -185,7 +197,7 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
 
     model = resolve_model(model_spec, args.device)
     res = generate(
-        sc, model=model, device=args.device, progress=not args.quiet, clean_feet=args.clean_feet, **overrides
+        sc, model=model, device=args.device, progress=not args.quiet, clean_feet=args.foot_cleanup or False, **overrides
     )
     m = res.metrics
     summary = ", ".join(f"{k}={v:.3f}" for k, v in m["mean"].items() if not k.startswith("loss_"))
@@ -296,7 +308,7 @@ def _load_batch(path: Path) -> tuple[Any, float, dict[str, Any]]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``motionlgd export``."""
-    from .export import clean_foot_contacts, export_motion
+    from .export import clean_feet, export_motion
     from .io import check_writable
     from .motion.motion import Motion
 
@@ -322,12 +334,12 @@ def cmd_export(args: argparse.Namespace) -> int:
         if k in data:
             meta[k] = str(data[k])
     for i, path in zip(idx, outs):
-        feats = data["features"][i] if "features" in data and not args.clean_feet else None
+        feats = data["features"][i] if "features" in data and not args.foot_cleanup else None
         motion = Motion(
             joints=joints[i], features=feats, fps=fps, text=str(data.get("prompt", "")), metadata={**meta, "sample": i}
         )
-        if args.clean_feet:
-            res = clean_foot_contacts(motion)
+        if args.foot_cleanup:
+            res = clean_feet(motion, method=args.foot_cleanup)
             print(f"sample {i}: foot skating {res.metrics['skating_before']:.3f} -> {res.metrics['skating_after']:.3f}")
             motion = Motion(joints=res.joints, fps=fps, text=motion.text, metadata=motion.metadata)
         export_motion(motion, path, format=fmt, **options)

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .diffusion.samplers import sample_ddim, sample_ddpm
-from .errors import NumericalError
+from .errors import NumericalError, ScenarioError
 from .eval import metrics as M
 from .guidance.guided import GuidanceConfig, GuidedDenoiser
 from .losses.base import DecodedMotion, make_objective
@@ -114,13 +114,26 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 
+def _cleanup_method(clean_feet: bool | str) -> str | None:
+    """The foot clean-up named by ``generate(clean_feet=...)``: None, "pin" or "steps"."""
+    from .export import FOOT_CLEANUPS
+
+    if clean_feet is False or clean_feet is None:
+        return None
+    if clean_feet is True:
+        return "pin"
+    if clean_feet in FOOT_CLEANUPS:
+        return str(clean_feet)
+    raise ScenarioError(f"clean_feet must be True/False or one of {list(FOOT_CLEANUPS)}, got {clean_feet!r}")
+
+
 def generate(
     scenario: Scenario | str | Path | dict[str, Any] | None = None,
     *,
     model: MotionModel | None = None,
     device: str | torch.device = "cpu",
     progress: bool = False,
-    clean_feet: bool = False,
+    clean_feet: bool | str = False,
     **overrides: Any,
 ) -> GenerationResult:
     """Generate motions for a scenario.
@@ -130,10 +143,13 @@ def generate(
         model: a loaded model (default: the scenario's, else the shipped default model).
         device: "cpu" or "cuda".
         progress: show a progress bar.
-        clean_feet: pin the feet during detected contacts and re-solve the legs
-            (:func:`motionlgd.export.clean_foot_contacts`; bone lengths and the pelvis
-            path are kept). ``joints`` are then the cleaned ones, ``features`` stay the
-            model's output, and each sample's metrics add ``foot_skating_before_cleanup``.
+        clean_feet: foot clean-up after sampling: ``"pin"`` (or ``True``) pins the feet
+            during detected contacts (:func:`motionlgd.export.clean_foot_contacts`);
+            ``"steps"`` re-plants shuffling feet as alternating, lifted steps
+            (:func:`motionlgd.export.plant_footsteps`, for locomotion).  Both re-solve the
+            legs only (bone lengths and the pelvis path are kept).  ``joints`` are then
+            the cleaned ones, the motions carry no features (they would not match), and
+            each sample's metrics add ``foot_skating_before_cleanup``.
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
             ``cfg_scale``.
@@ -145,6 +161,7 @@ def generate(
         >>> res = motionlgd.generate(prompt="a person walks", duration=6,
         ...                          path={"points": [[0, 0], [0, 3], [2, 5]]}, method="lgd_mc", n=10)
     """
+    cleanup = _cleanup_method(clean_feet)
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     elif isinstance(scenario, dict) or scenario is None:
@@ -243,17 +260,17 @@ def generate(
     if not (np.isfinite(feats_np).all() and np.isfinite(joints_np).all()):
         raise NumericalError("the generated motion contains NaN/inf; nothing was written")
     skating_raw: list[float] = []
-    if clean_feet:
-        from .export.footclean import clean_foot_contacts
+    if cleanup:
+        from .export import clean_feet as run_cleanup
 
         for i in range(N):
-            fixed = clean_foot_contacts(joints_np[i], model.fps)
+            fixed = run_cleanup(joints_np[i], model.fps, cleanup)
             joints_np[i] = fixed.joints.astype(np.float32)
             skating_raw.append(fixed.metrics["skating_before"])
     per_sample = []
     for i in range(N):
         row = sample_metrics(joints_np[i], scenario, model.fps)
-        if clean_feet:
+        if cleanup:
             row["foot_skating_before_cleanup"] = skating_raw[i]
         for k, v in terms.items():
             row[f"loss_{k}"] = float(v[i])
@@ -268,7 +285,7 @@ def generate(
         "num_samples": N,
         "model": model.name,
         "device": str(dev),
-        "clean_feet": clean_feet,
+        "clean_feet": cleanup or False,
         "time_s": sample_s,
         "model_load_s": load_s,
         "per_sample": per_sample,
@@ -281,7 +298,7 @@ def generate(
     motions = [
         Motion(
             joints=joints_np[i],
-            features=None if clean_feet else feats_np[i],
+            features=None if cleanup else feats_np[i],
             fps=model.fps,
             text=scenario.prompt,
             metadata={"seed": scenario.seed, "sample": i},

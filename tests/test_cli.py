@@ -73,10 +73,13 @@ def test_generate_writes_contract_outputs(tmp_path, scenario, tiny_model_dir, ca
     assert m2["method"] == "dps" and m2["steps"] == 3 and m2["num_samples"] == 1
 
 
-def test_generate_clean_feet_writes_cleaned_joints_without_features(tmp_path, scenario, tiny_model_dir, capsys):
+@pytest.mark.parametrize(("flags", "method"), [(("--clean-feet",), "pin"), (("--foot-cleanup", "steps"), "steps")])
+def test_generate_clean_feet_writes_cleaned_joints_without_features(
+    tmp_path, scenario, tiny_model_dir, capsys, flags, method
+):
     out = tmp_path / "clean"
     args = ("generate", str(scenario), "--model", str(tiny_model_dir), "--no-video", "-q", "--method", "none")
-    code, stdout, _ = _run(capsys, *args, "-o", str(out), "--clean-feet")
+    code, stdout, _ = _run(capsys, *args, "-o", str(out), *flags)
     assert code == 0, stdout
     code, _, _ = _run(capsys, *args, "-o", str(tmp_path / "raw"))
     assert code == 0
@@ -85,7 +88,7 @@ def test_generate_clean_feet_writes_cleaned_joints_without_features(tmp_path, sc
         assert z["joints"].shape == r["joints"].shape
         np.testing.assert_allclose(z["joints"][:, :, 0], r["joints"][:, :, 0], atol=1e-6)  # pelvis path kept
     m = json.loads((out / "metrics.json").read_text())
-    assert m["clean_feet"] and "foot_skating_before_cleanup" in m["mean"]
+    assert m["clean_feet"] == method and "foot_skating_before_cleanup" in m["mean"]
 
 
 def test_generate_never_overwrites(tmp_path, scenario, tiny_model_dir, capsys):
@@ -222,3 +225,23 @@ def test_export_round_trip_from_generate(tmp_path, scenario, tiny_model_dir, cap
     assert code == 0
     with np.load(tmp_path / "smpl.npz", allow_pickle=False) as z:
         assert z["poses"].shape == (40, 72) and z["trans"].shape == (40, 3)
+
+
+@pytest.mark.parametrize("flags", [("--clean-feet",), ("--foot-cleanup", "steps")])
+def test_export_with_foot_cleanup_reports_skating(tmp_path, scenario, tiny_model_dir, capsys, flags):
+    out = tmp_path / "out"
+    args = ("generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video", "-q")
+    assert _run(capsys, *args)[0] == 0
+    code, stdout, _ = _run(
+        capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "c.npz"), "--sample", "0", *flags
+    )
+    assert code == 0 and "sample 0: foot skating" in stdout
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as z, np.load(out / "motion.npz") as r:
+        assert z["joints"].shape == r["joints"][0].shape
+        np.testing.assert_allclose(z["joints"][:, 0], r["joints"][0, :, 0], atol=1e-6)  # pelvis kept
+
+
+def test_unknown_foot_cleanup_is_a_usage_error(tmp_path, scenario, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", str(scenario), "-o", str(tmp_path / "o"), "--foot-cleanup", "skate"])
+    assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import motionlgd
+from motionlgd.errors import ScenarioError
 from motionlgd.eval import metrics as M
 
 _LEG_JOINTS = {1, 2, 4, 5, 7, 8, 10, 11}  # hips, knees, ankles, toes
 
 
-def test_clean_feet_moves_only_the_legs_and_reports_the_raw_skating(tiny_model_dir):
+@pytest.mark.parametrize(("clean_feet", "method"), [(True, "pin"), ("pin", "pin"), ("steps", "steps")])
+def test_clean_feet_moves_only_the_legs_and_reports_the_raw_skating(tiny_model_dir, clean_feet, method):
     model = motionlgd.load_model(tiny_model_dir)
     kw = dict(prompt="a person walks", duration=2.0, num_samples=2, seed=3, steps=4, method="none", model=model)
     raw = motionlgd.generate(**kw)
-    clean = motionlgd.generate(clean_feet=True, **kw)
+    clean = motionlgd.generate(clean_feet=clean_feet, **kw)
     np.testing.assert_array_equal(raw.features, clean.features)
     others = [j for j in range(22) if j not in _LEG_JOINTS]
     np.testing.assert_allclose(clean.joints[:, :, others], raw.joints[:, :, others], atol=1e-6)
-    assert clean.metrics["clean_feet"] and not raw.metrics["clean_feet"]
+    assert clean.metrics["clean_feet"] == method and raw.metrics["clean_feet"] is False
     for i, row in enumerate(clean.metrics["per_sample"]):
         assert row["foot_skating_before_cleanup"] == M.foot_skating_ratio(raw.joints[i])
         assert row["foot_skating_ratio"] <= row["foot_skating_before_cleanup"] + 1e-9
@@ -28,3 +31,9 @@ def test_clean_feet_moves_only_the_legs_and_reports_the_raw_skating(tiny_model_d
     assert np.abs(clean.joints - raw.joints).max() > 0.01  # the legs did move
     assert clean.metrics["mean"]["foot_skating_ratio"] < clean.metrics["mean"]["foot_skating_before_cleanup"]
     assert clean.motions[0].features is None and raw.motions[0].features is not None
+
+
+def test_unknown_clean_feet_is_refused_before_sampling(tiny_model_dir):
+    model = motionlgd.load_model(tiny_model_dir)
+    with pytest.raises(ScenarioError, match="clean_feet"):
+        motionlgd.generate(prompt="a person walks", duration=2.0, steps=2, model=model, clean_feet="skate")

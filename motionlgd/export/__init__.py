@@ -14,6 +14,7 @@ import numpy as np
 from ..motion.motion import Motion
 from .bvh import EULER_ORDERS, export_bvh, matrix_to_euler
 from .footclean import FootCleanResult, clean_foot_contacts, detect_foot_contacts
+from .footsteps import detect_stance, plant_footsteps
 from .ik import IKResult, forward_kinematics, joints_to_rotations, rest_offsets
 from .npz import export_npz, load_motion_npz
 from .smpl import export_smpl, smpl_params
@@ -21,10 +22,13 @@ from .smpl import export_smpl, smpl_params
 __all__ = [
     "EULER_ORDERS",
     "EXPORT_FORMATS",
+    "FOOT_CLEANUPS",
     "FootCleanResult",
     "IKResult",
+    "clean_feet",
     "clean_foot_contacts",
     "detect_foot_contacts",
+    "detect_stance",
     "export_bvh",
     "export_motion",
     "export_npz",
@@ -33,9 +37,31 @@ __all__ = [
     "joints_to_rotations",
     "load_motion_npz",
     "matrix_to_euler",
+    "plant_footsteps",
     "rest_offsets",
     "smpl_params",
 ]
+
+#: Foot clean-ups of :func:`clean_feet`: "pin" keeps the motion's own contacts and pins
+#: them (:func:`clean_foot_contacts`); "steps" re-plants a shuffle as alternating, lifted
+#: steps (:func:`plant_footsteps`, for walking and running).
+FOOT_CLEANUPS = ("pin", "steps")
+
+
+def clean_feet(motion_or_joints: Motion | np.ndarray, fps: float | None = None, method: str = "pin") -> FootCleanResult:
+    """Run the foot clean-up ``method`` (one of :data:`FOOT_CLEANUPS`) on one motion.
+
+    Args:
+        motion_or_joints: a :class:`Motion` or ``(T, 22, 3)`` positions (metres, Y up).
+        fps: frame rate; ``None`` = the Motion's (20 for arrays).
+        method: "pin" or "steps".
+    """
+    if method == "pin":
+        return clean_foot_contacts(motion_or_joints, fps)
+    if method == "steps":
+        return plant_footsteps(motion_or_joints, fps)
+    raise ValueError(f"unknown foot clean-up {method!r}; choose one of {list(FOOT_CLEANUPS)}")
+
 
 #: Formats of :func:`export_motion`.
 EXPORT_FORMATS: tuple[str, ...] = ("bvh", "npz", "smpl")

@@ -1,0 +1,255 @@
+"""Footstep clean-up: re-plant shuffling feet as alternating steps (stance pinned, swing lifted).
+
+:func:`motionlgd.export.clean_foot_contacts` pins feet that a motion already plants
+(low and slow).  A small diffusion model often does not plant them at all: both feet
+stay near the floor and slide at a fraction of the body's speed (a shuffle), so there
+are few contacts to pin.  :func:`plant_footsteps` rebuilds the foot paths from the gait
+the motion still has, as an animator's foot-placement rig would:
+
+1. Stance: per leg, the foot (mean of ankle and toe) is in stance when it is low (within
+   ``low_height`` of its own 5th-percentile height) and it is the slower of the two feet
+   (or slower than ``still_speed`` m/s: both feet stand).  Gaps of one frame are filled,
+   stance spans shorter than ``min_frames`` dropped.
+2. Pins: in each stance span the ankle and the toe hold the span's median horizontal
+   position.  A stance foot that slides further than ``max_slide`` metres (more than a
+   leg can hold while the body walks on) is cut into pieces with a two-frame re-plant
+   between them.
+3. Swing: between two pins at most ``max_swing`` seconds apart, the foot travels from one
+   pin to the next along a straight line with a smootherstep (zero speed at both ends),
+   lifted by ``swing_height`` x sqrt(sin(pi s)) (s = swing progress; scaled down for
+   steps shorter than 20 cm).  At the clip's ends the foot swings from / to its own
+   first / last position; across longer gaps the pin offset fades out over ``blend``
+   frames.
+4. Legs: two-bone IK (hip -> knee -> ankle, original thigh and shin lengths, knee in the
+   plane of the original knee); the toe at the original foot length from the new ankle,
+   pointing at its target.  Pelvis and upper body are untouched: every bone length is kept.
+
+Input and output: ``(T, 22, 3)`` joint positions, metres, Y up.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from scipy.ndimage import binary_closing, uniform_filter1d
+
+from ..errors import ShapeError
+from ..eval.metrics import foot_skating_ratio
+from ..motion.motion import Motion
+from ..motion.skeleton import NUM_JOINTS, bone_lengths
+from .footclean import _LEGS, FootCleanResult, _drop_short, _smoothstep, _spans, two_bone_ik
+
+__all__ = ["detect_stance", "plant_footsteps"]
+
+logger = logging.getLogger(__name__)
+
+_FULL_LIFT_STEP = 0.2  # metres: steps at least this long get the whole swing height
+
+
+def _smootherstep(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * x * (x * (6.0 * x - 15.0) + 10.0)
+
+
+def detect_stance(
+    joints: np.ndarray,
+    fps: float = 20.0,
+    low_height: float = 0.10,
+    still_speed: float = 0.15,
+    min_frames: int = 2,
+) -> np.ndarray:
+    """Stance phases ``(T, 2)`` bool (left foot, right foot) of a ``(T, 22, 3)`` motion (metres).
+
+    A foot is in stance when it is low (within ``low_height`` m of its own 5th-percentile
+    height) and it moves no faster than the other foot, or slower than ``still_speed``
+    m/s (3-frame smoothed horizontal speed of the ankle-toe midpoint).
+    """
+    T = joints.shape[0]
+    speed = np.zeros((T, 2))
+    low = np.zeros((T, 2), dtype=bool)
+    for side, (_, _, ankle, toe) in enumerate(_LEGS):
+        foot = 0.5 * (joints[:, ankle] + joints[:, toe])
+        grad = np.gradient(foot[:, [0, 2]], axis=0) if T > 1 else np.zeros((T, 2))
+        speed[:, side] = uniform_filter1d(np.linalg.norm(grad, axis=-1) * fps, 3, mode="nearest")
+        height = np.minimum(joints[:, ankle, 1], joints[:, toe, 1])
+        low[:, side] = height < np.percentile(height, 5) + low_height
+    slower = np.stack([speed[:, 0] <= speed[:, 1], speed[:, 1] <= speed[:, 0]], axis=-1)
+    stance = low & (slower | (speed < still_speed))
+    for side in range(2):
+        closed = binary_closing(np.pad(stance[:, side], 1), structure=np.ones(3, dtype=bool))[1:-1]
+        stance[:, side] = _drop_short(closed | stance[:, side], min_frames)
+    return stance
+
+
+def _split_sliding(xz: np.ndarray, start: int, end: int, max_slide: float, gap: int = 2) -> list[tuple[int, int]]:
+    """Cut the stance span ``[start, end)`` of a foot ``xz (T, 2, 2)`` (ankle, toe) into pieces
+    within which neither joint strays more than ``max_slide`` m from the piece's first frame,
+    leaving ``gap`` frames between pieces for a quick re-plant (a foot sliding further than a
+    leg can hold becomes several steps)."""
+    pieces = []
+    s = start
+    while s < end:
+        dist = np.linalg.norm(xz[s:end] - xz[s], axis=-1).max(-1)
+        over = np.flatnonzero(dist > max_slide)
+        e = end if len(over) == 0 else s + int(over[0])
+        pieces.append((s, e))
+        s = e + gap
+    return [(s, e) for s, e in pieces if e > s]
+
+
+def _foot_targets(
+    ankle: np.ndarray,
+    toe: np.ndarray,
+    stance: np.ndarray,
+    max_slide: float,
+    max_swing: int,
+    swing_height: float,
+    blend: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Targets ``(T, 3)`` for the ankle and toe of one leg, the frames changed ``(T,)``, and
+    the pinned frames ``(T,)``."""
+    T = ankle.shape[0]
+    raw = np.stack([ankle, toe], axis=1)  # (T, 2, 3)
+    offset = np.zeros((T, 2, 3))  # added to the raw positions
+    pinned = np.zeros(T, dtype=bool)
+    pins: list[tuple[int, int, np.ndarray]] = []  # (start, end, (2, 2) xz of ankle and toe)
+    for span in _spans(stance):
+        for s, e in _split_sliding(raw[..., [0, 2]], *span, max_slide):
+            target = np.median(raw[s:e][..., [0, 2]], axis=0)  # (2, 2)
+            pins.append((s, e, target))
+            offset[s:e, :, 0] = target[:, 0] - raw[s:e, :, 0]
+            offset[s:e, :, 2] = target[:, 1] - raw[s:e, :, 2]
+            pinned[s:e] = True
+    changed = pinned.copy()
+    if pins:  # the clip's ends: the foot swings from / to where it is (a one-frame pin)
+        if pins[0][0] > 1:
+            pins.insert(0, (0, 1, raw[0, :, [0, 2]].T.copy()))
+        if pins[-1][1] < T - 1:
+            pins.append((T - 1, T, raw[T - 1, :, [0, 2]].T.copy()))
+    for k, (s, e, target) in enumerate(pins):
+        nxt = pins[k + 1] if k + 1 < len(pins) else None
+        if nxt is not None and nxt[0] - e <= max_swing:
+            n = nxt[0] - e  # swing frames e .. nxt[0]-1
+            if n == 0:
+                continue
+            prog = np.arange(1, n + 1) / (n + 1)
+            shape = _smootherstep(prog)[:, None, None]
+            start, stop = target, nxt[2]  # (2, 2)
+            xz = start[None] + (stop - start)[None] * shape  # (n, 2, 2)
+            step = float(np.linalg.norm(stop[0] - start[0]))
+            lift = swing_height * min(1.0, step / _FULL_LIFT_STEP) * np.sqrt(np.sin(np.pi * prog))
+            offset[e : nxt[0], :, 0] = xz[..., 0] - raw[e : nxt[0], :, 0]
+            offset[e : nxt[0], :, 2] = xz[..., 1] - raw[e : nxt[0], :, 2]
+            offset[e : nxt[0], :, 1] = lift[:, None]
+            changed[e : nxt[0]] = True
+        else:  # fade the pin out after the span ...
+            _fade(offset, changed, e - 1, range(e, min(T, e + blend)), blend)
+        prev = pins[k - 1] if k > 0 else None
+        if prev is None or s - prev[1] > max_swing:  # ... and in before it
+            _fade(offset, changed, s, range(s - 1, max(-1, s - 1 - blend), -1), blend)
+    return raw[:, 0] + offset[:, 0], raw[:, 1] + offset[:, 1], changed, pinned
+
+
+def _fade(offset: np.ndarray, changed: np.ndarray, anchor: int, frames: range, blend: int) -> None:
+    """Carry the pin offset of frame ``anchor`` into ``frames``, fading to zero over ``blend``."""
+    for i, t in enumerate(frames):
+        if changed[t]:
+            break
+        w = float(_smoothstep(np.array(1.0 - (i + 1) / (blend + 1))))
+        offset[t, :, [0, 2]] = offset[anchor, :, [0, 2]] * w
+        changed[t] = True
+
+
+def plant_footsteps(
+    motion_or_joints: Motion | np.ndarray,
+    fps: float | None = None,
+    swing_height: float = 0.10,
+    low_height: float = 0.10,
+    still_speed: float = 0.15,
+    min_frames: int = 2,
+    max_slide: float = 0.3,
+    max_swing: float = 2.0,
+    blend: int = 3,
+) -> FootCleanResult:
+    """Turn sliding feet into planted, alternating steps; re-solve the legs (bone lengths kept).
+
+    Args:
+        motion_or_joints: a :class:`Motion` or ``(T, 22, 3)`` positions (metres, Y up).
+        fps: frame rate; ``None`` = the Motion's (20 for arrays).
+        swing_height: peak lift of a swinging foot above its original path (metres).
+        low_height, still_speed, min_frames: stance detection, see :func:`detect_stance`.
+        max_slide: a stance foot sliding further than this (metres) is re-planted.
+        max_swing: longest swing (seconds) rebuilt between two pins; longer gaps keep
+            the original foot path.
+        blend: frames over which a pin fades out at the ends of the rebuilt stretches.
+
+    Returns:
+        :class:`FootCleanResult`: new joints, ``contacts (T, 4)`` (left ankle, left toe,
+        right ankle, right toe: the pinned stance frames) and metrics
+        (``skating_before``/``skating_after``, ``max_bone_change``, ``contact_frames``,
+        ``max_shift``).  Wrap the joints with ``Motion.from_joints`` for features.
+    """
+    if isinstance(motion_or_joints, Motion):
+        raw = np.asarray(motion_or_joints.joints)
+        rate = float(motion_or_joints.fps) if fps is None else float(fps)
+    else:
+        raw = np.asarray(motion_or_joints)
+        rate = 20.0 if fps is None else float(fps)
+    joints = raw.astype(np.float64)
+    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 2:
+        raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
+    if not np.all(np.isfinite(joints)):
+        raise ShapeError("joints contain NaN or inf")
+    if swing_height < 0 or max_slide <= 0 or max_swing <= 0 or blend < 0:
+        raise ValueError("swing_height and blend must be >= 0, max_slide and max_swing > 0")
+    stance = detect_stance(joints, rate, low_height, still_speed, min_frames)
+    out = joints.copy()
+    contacts = np.zeros((joints.shape[0], 4), dtype=bool)
+    across = joints[:, 1] - joints[:, 2]
+    forward = np.cross(across, np.array([0.0, 1.0, 0.0]))
+    forward /= np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
+    max_shift = 0.0
+    for side, (hip, knee, ankle, toe) in enumerate(_LEGS):
+        target_a, target_t, changed, pinned = _foot_targets(
+            joints[:, ankle],
+            joints[:, toe],
+            stance[:, side],
+            max_slide,
+            max(1, round(max_swing * rate)),
+            swing_height,
+            blend,
+        )
+        contacts[:, 2 * side] = contacts[:, 2 * side + 1] = pinned
+        moved = np.maximum(np.abs(target_a - joints[:, ankle]).max(-1), np.abs(target_t - joints[:, toe]).max(-1))
+        changed &= moved > 1e-9  # frames whose targets are the joints themselves stay exact
+        if not changed.any():
+            continue
+        l1 = np.linalg.norm(joints[:, knee] - joints[:, hip], axis=-1)
+        l2 = np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1)
+        l3 = np.linalg.norm(joints[:, toe] - joints[:, ankle], axis=-1)
+        new_knee, new_ankle = two_bone_ik(joints[:, hip], joints[:, knee], target_a, l1, l2, forward)
+        foot_dir = target_t - new_ankle
+        n = np.linalg.norm(foot_dir, axis=-1, keepdims=True)
+        orig_dir = joints[:, toe] - joints[:, ankle]
+        foot_dir = np.where(n > 1e-6, foot_dir / np.maximum(n, 1e-9), orig_dir / np.maximum(l3[:, None], 1e-9))
+        out[changed, knee] = new_knee[changed]
+        out[changed, ankle] = new_ankle[changed]
+        out[changed, toe] = (new_ankle + foot_dir * l3[:, None])[changed]
+        moved = np.linalg.norm(out[:, [knee, ankle, toe]] - joints[:, [knee, ankle, toe]], axis=-1)
+        max_shift = max(max_shift, float(moved.max()))
+    metrics = {
+        "skating_before": foot_skating_ratio(joints),
+        "skating_after": foot_skating_ratio(out),
+        "max_bone_change": float(np.abs(bone_lengths(out) - bone_lengths(joints)).max()),
+        "contact_frames": float(contacts.any(-1).mean()),
+        "max_shift": max_shift,
+    }
+    logger.info(
+        "footsteps: skating %.3f -> %.3f, max shift %.2f m",
+        metrics["skating_before"],
+        metrics["skating_after"],
+        metrics["max_shift"],
+    )
+    out_dtype = raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64
+    return FootCleanResult(joints=out.astype(out_dtype), contacts=contacts, metrics=metrics)

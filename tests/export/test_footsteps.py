@@ -1,0 +1,115 @@
+"""Footstep clean-up: a shuffle becomes planted, alternating, lifted steps; bones kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from motionlgd.errors import ShapeError
+from motionlgd.eval.metrics import foot_contact_switches, foot_skating_ratio
+from motionlgd.export import plant_footsteps
+from motionlgd.export.footclean import two_bone_ik
+from motionlgd.export.footsteps import detect_stance
+from motionlgd.export.ik import forward_kinematics, rest_offsets
+from motionlgd.motion import Motion
+from motionlgd.motion.skeleton import DEFAULT_BONE_LENGTHS, NUM_JOINTS, bone_lengths
+
+UPPER = [0, 3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 1, 2]  # pelvis, spine, arms, head, hips
+
+
+def _standing(T: int) -> np.ndarray:
+    off = rest_offsets(np.asarray(DEFAULT_BONE_LENGTHS), torso="template")
+    eye = np.broadcast_to(np.eye(3), (T, NUM_JOINTS, 3, 3))
+    return forward_kinematics(eye, np.tile([0.0, 0.84, 0.0], (T, 1)), off)
+
+
+def _shuffle(T: int = 120, fps: float = 20.0, speed: float = 0.8, period: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """A shuffle like a small diffusion model's walk: the body moves forward at ``speed``
+    (m/s); each foot stays 1-2 cm off the floor and alternates between a slow slide (30 % of
+    body speed, the 'stance' half of the cycle) and a fast one (170 %, the 'swing' half).
+    Returns joints ``(T, 22, 3)`` and the built stance ``(T, 2)``."""
+    joints = _standing(T)
+    t = np.arange(T)
+    joints[:, :, 2] += speed * t[:, None] / fps
+    stance = np.zeros((T, 2), dtype=bool)
+    forward = np.tile([0.0, 0.0, 1.0], (T, 1))
+    for side, (hip, knee, ankle, toe) in enumerate(((1, 4, 7, 10), (2, 5, 8, 11))):
+        phase = ((t + side * period // 2) % period) < period // 2
+        stance[:, side] = phase
+        vel = np.where(phase, 0.3, 1.7) * speed / fps
+        z = np.concatenate([[0.0], np.cumsum(vel[:-1])]) + joints[0, hip, 2] - 0.1
+        z += (joints[:, hip, 2] - z).mean()  # keep the foot around under the hip
+        target = joints[:, hip].copy()
+        target[:, 1] = 0.08 + 0.01 * (~phase)
+        target[:, 2] = z
+        l1 = np.full(T, DEFAULT_BONE_LENGTHS[knee])
+        l2 = np.full(T, DEFAULT_BONE_LENGTHS[ankle])
+        pole = joints[:, hip] + np.array([0.0, -0.3, 0.3])
+        k, a = two_bone_ik(joints[:, hip], pole, target, l1, l2, forward)
+        joints[:, knee], joints[:, ankle] = k, a
+        joints[:, toe] = a + np.array([0.0, -0.06, 0.115]) / np.hypot(0.06, 0.115) * DEFAULT_BONE_LENGTHS[toe]
+    return joints, stance
+
+
+def test_stance_detection_follows_the_slower_foot() -> None:
+    joints, built = _shuffle()
+    stance = detect_stance(joints, fps=20.0)
+    assert stance.shape == built.shape
+    assert (stance == built).mean() > 0.9
+
+
+def test_shuffle_becomes_planted_lifted_steps() -> None:
+    joints, _ = _shuffle()
+    before = foot_skating_ratio(joints)
+    assert before > 0.5
+    result = plant_footsteps(Motion(joints=joints, fps=20.0))
+    out = result.joints
+    assert result.metrics["skating_before"] == pytest.approx(before, abs=1e-6)
+    assert result.metrics["skating_after"] == pytest.approx(foot_skating_ratio(out), abs=1e-6)
+    assert result.metrics["skating_after"] < 0.1
+    assert foot_contact_switches(out) >= 6  # 5 cycles of alternating support in 6 s
+    np.testing.assert_allclose(bone_lengths(out), bone_lengths(joints.astype(np.float32)), atol=1e-5)
+    np.testing.assert_allclose(out[:, UPPER], joints[:, UPPER], atol=1e-6)  # only the legs move
+    toe_lift = out[:, [10, 11], 1].max(0) - joints[:, [10, 11], 1].max(0)
+    assert np.all(toe_lift > 0.05)  # the swinging feet leave the floor
+    assert out.dtype == np.float32
+
+
+def test_pinned_feet_stand_still() -> None:
+    joints, _ = _shuffle()
+    result = plant_footsteps(joints, 20.0)
+    pinned = result.contacts
+    assert pinned.shape == (len(joints), 4) and 0.3 < pinned[:, [0, 2]].mean() < 0.7
+    for col, joint in enumerate((7, 10, 8, 11)):
+        both = pinned[1:, col] & pinned[:-1, col]
+        step = np.linalg.norm(np.diff(result.joints[:, joint][:, [0, 2]], axis=0), axis=-1)
+        assert both.sum() > 20
+        assert step[both].max() < 2e-3  # planted: no horizontal motion
+
+
+def test_standing_still_is_unchanged() -> None:
+    joints = _standing(40)
+    result = plant_footsteps(joints, 20.0)
+    np.testing.assert_allclose(result.joints, joints, atol=1e-9)
+    assert result.contacts.all()
+
+
+def test_real_walk_keeps_its_feet(real_walk: np.ndarray) -> None:
+    result = plant_footsteps(real_walk, 20.0)
+    assert result.metrics["skating_after"] <= result.metrics["skating_before"] + 1e-9
+    assert result.metrics["max_bone_change"] < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("joints", "kwargs", "error"),
+    [
+        (np.zeros((10, 21, 3)), {}, ShapeError),
+        (np.zeros((1, 22, 3)), {}, ShapeError),
+        (np.full((10, 22, 3), np.nan), {}, ShapeError),
+        (np.zeros((10, 22, 3)), {"swing_height": -0.1}, ValueError),
+        (np.zeros((10, 22, 3)), {"max_swing": 0.0}, ValueError),
+    ],
+)
+def test_bad_input_is_refused(joints: np.ndarray, kwargs: dict, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        plant_footsteps(joints, 20.0, **kwargs)
