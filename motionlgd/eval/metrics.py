@@ -19,6 +19,7 @@ __all__ = [
     "floating_ratio",
     "foot_contact_switches",
     "foot_skating_ratio",
+    "foot_skating_ratio_gmd",
     "ground_penetration",
     "mean_jerk",
     "obstacle_penetration",
@@ -101,6 +102,31 @@ def foot_skating_ratio(joints: np.ndarray, height: float = 0.05, slide: float = 
         return 0.0
     low, sliding = _foot_low_and_slide(j, height, slide)
     return float((low & sliding).any(-1).mean())
+
+
+def foot_skating_ratio_gmd(
+    joints: np.ndarray, fps: float = 20.0, height: float = 0.05, speed: float = 0.5, window: int = 5
+) -> float:
+    """Foot skating ratio as defined by GMD (Karunratanakul et al., ICCV 2023) and reused by
+    OmniControl, for comparison with published figures.
+
+    Only the toes (joints 10, 11) count.  A toe is in contact between two frames when it
+    is below ``height`` metres (absolute: the floor is y = 0) in both; it skates when its
+    horizontal speed exceeds ``speed`` m/s (2.5 cm per frame at 20 fps) both in that frame
+    step and averaged over a ``window``-frame box filter.  Returns the fraction of frame
+    steps in which either toe skates.  :func:`foot_skating_ratio` is the stricter measure
+    used by this project's checks (ankles too, no averaging, floor = the clip's lowest joint).
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    j = _np(joints)
+    if len(j) < 2:
+        return 0.0
+    toes = j[:, [10, 11]]
+    step = np.linalg.norm(np.diff(toes[..., [0, 2]], axis=0), axis=-1) * fps  # (T-1, 2)
+    mean = uniform_filter1d(step, size=window, axis=0, mode="constant")
+    low = (toes[:-1, :, 1] < height) & (toes[1:, :, 1] < height)
+    return float((low & (step > speed) & (mean > speed)).any(-1).mean())
 
 
 def foot_contact_switches(joints: np.ndarray, height: float = 0.05) -> int:

@@ -12,12 +12,12 @@ the motion still has, as an animator's foot-placement rig would:
    stance spans shorter than ``min_frames`` dropped.
 2. Pins: in each stance span the ankle and the toe hold the span's median horizontal
    position.  A stance foot that slides further than ``max_slide`` metres (more than a
-   leg can hold while the body walks on) is cut into pieces with a two-frame re-plant
+   leg can hold while the body walks on) is cut into pieces with a three-frame re-plant
    between them.
 3. Swing: between two pins at most ``max_swing`` seconds apart, the foot travels from one
    pin to the next along a straight line with a smootherstep (zero speed at both ends),
    lifted by ``swing_height`` x sqrt(sin(pi s)) (s = swing progress; scaled down for
-   steps shorter than 20 cm).  At the clip's ends the foot swings from / to its own
+   steps shorter than 20 cm or 4 frames).  At the clip's ends the foot swings from / to its own
    first / last position; across longer gaps the pin offset fades out over ``blend``
    frames.
 4. Legs: two-bone IK (hip -> knee -> ankle, original thigh and shin lengths, knee in the
@@ -45,6 +45,7 @@ __all__ = ["detect_stance", "plant_footsteps"]
 logger = logging.getLogger(__name__)
 
 _FULL_LIFT_STEP = 0.2  # metres: steps at least this long get the whole swing height
+_FULL_LIFT_FRAMES = 4  # swings at least this many frames long get the whole swing height
 
 
 def _smootherstep(x: np.ndarray) -> np.ndarray:
@@ -82,7 +83,7 @@ def detect_stance(
     return stance
 
 
-def _split_sliding(xz: np.ndarray, start: int, end: int, max_slide: float, gap: int = 2) -> list[tuple[int, int]]:
+def _split_sliding(xz: np.ndarray, start: int, end: int, max_slide: float, gap: int = 3) -> list[tuple[int, int]]:
     """Cut the stance span ``[start, end)`` of a foot ``xz (T, 2, 2)`` (ankle, toe) into pieces
     within which neither joint strays more than ``max_slide`` m from the piece's first frame,
     leaving ``gap`` frames between pieces for a quick re-plant (a foot sliding further than a
@@ -138,7 +139,9 @@ def _foot_targets(
             start, stop = target, nxt[2]  # (2, 2)
             xz = start[None] + (stop - start)[None] * shape  # (n, 2, 2)
             step = float(np.linalg.norm(stop[0] - start[0]))
-            lift = swing_height * min(1.0, step / _FULL_LIFT_STEP) * np.sqrt(np.sin(np.pi * prog))
+            lift = (
+                swing_height * min(1.0, step / _FULL_LIFT_STEP, n / _FULL_LIFT_FRAMES) * np.sqrt(np.sin(np.pi * prog))
+            )
             offset[e : nxt[0], :, 0] = xz[..., 0] - raw[e : nxt[0], :, 0]
             offset[e : nxt[0], :, 2] = xz[..., 1] - raw[e : nxt[0], :, 2]
             offset[e : nxt[0], :, 1] = lift[:, None]

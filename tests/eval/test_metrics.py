@@ -45,6 +45,24 @@ def test_foot_sliding_ten_cm_on_ground_is_skating():
     assert M.foot_skating_ratio(lifted) == 0.0
 
 
+def test_gmd_skating_counts_sustained_toe_sliding_only():
+    j = standing(40)
+    j[..., 1] -= j[..., 1].min()  # toes on the floor y = 0
+    assert M.foot_skating_ratio_gmd(j) == 0.0
+    one = j.copy()
+    one[20:, 10, 0] += 0.10  # a single 10 cm jump: fast in one step, slow on average
+    assert M.foot_skating_ratio_gmd(one) == 0.0 and M.foot_skating_ratio(one) > 0
+    slide = j.copy()
+    slide[:, 10, 0] += 0.04 * np.arange(40)  # 0.8 m/s along the floor the whole time
+    assert M.foot_skating_ratio_gmd(slide) == pytest.approx(37 / 39)  # box-filter edges fall below
+    ankle = j.copy()
+    ankle[:, 7, 0] += 0.04 * np.arange(40)  # ankles do not count
+    assert M.foot_skating_ratio_gmd(ankle) == 0.0
+    raised = slide.copy()
+    raised[..., 1] += 0.06  # above 5 cm: not in contact
+    assert M.foot_skating_ratio_gmd(raised) == 0.0
+
+
 def test_path_and_waypoint_errors():
     j = walking_line(21, 1.0)
     tgt = np.stack([np.full(21, 0.3), np.arange(21) / 20], -1)
