@@ -52,13 +52,14 @@ def _add_generation_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_foot_cleanup(p: argparse.ArgumentParser, when: str) -> None:
-    """``--foot-cleanup {pin,steps}`` and its short form ``--clean-feet`` (= pin)."""
+    """``--foot-cleanup {none,pin,steps}`` and its short form ``--clean-feet`` (= pin)."""
     p.add_argument(
         "--foot-cleanup",
-        choices=["pin", "steps"],
+        choices=["none", "pin", "steps"],
         dest="foot_cleanup",
         help=f"foot clean-up {when}: 'pin' pins the feet during their contacts; 'steps' re-plants "
-        "shuffling feet as planted, lifted, alternating steps (for walking and running)",
+        "shuffling feet as planted, lifted, alternating steps (for walking and running); 'none' turns "
+        "off a scenario's foot_cleanup",
     )
     p.add_argument(
         "--clean-feet", action="store_const", const="pin", dest="foot_cleanup", help="same as --foot-cleanup pin"
@@ -197,7 +198,7 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
 
     model = resolve_model(model_spec, args.device)
     res = generate(
-        sc, model=model, device=args.device, progress=not args.quiet, clean_feet=args.foot_cleanup or False, **overrides
+        sc, model=model, device=args.device, progress=not args.quiet, clean_feet=args.foot_cleanup, **overrides
     )
     m = res.metrics
     summary = ", ".join(f"{k}={v:.3f}" for k, v in m["mean"].items() if not k.startswith("loss_"))
@@ -334,11 +335,11 @@ def cmd_export(args: argparse.Namespace) -> int:
         if k in data:
             meta[k] = str(data[k])
     for i, path in zip(idx, outs):
-        feats = data["features"][i] if "features" in data and not args.foot_cleanup else None
+        feats = data["features"][i] if "features" in data and args.foot_cleanup in (None, "none") else None
         motion = Motion(
             joints=joints[i], features=feats, fps=fps, text=str(data.get("prompt", "")), metadata={**meta, "sample": i}
         )
-        if args.foot_cleanup:
+        if args.foot_cleanup not in (None, "none"):
             res = clean_feet(motion, method=args.foot_cleanup)
             print(f"sample {i}: foot skating {res.metrics['skating_before']:.3f} -> {res.metrics['skating_after']:.3f}")
             motion = Motion(joints=res.joints, fps=fps, text=motion.text, metadata=motion.metadata)

@@ -114,17 +114,20 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 
-def _cleanup_method(clean_feet: bool | str) -> str | None:
-    """The foot clean-up named by ``generate(clean_feet=...)``: None, "pin" or "steps"."""
+def _cleanup_method(clean_feet: bool | str | None, scenario: Scenario) -> str | None:
+    """The foot clean-up to run: ``generate(clean_feet=...)``, else the scenario's
+    ``foot_cleanup``; None (off), "pin" or "steps"."""
     from .export import FOOT_CLEANUPS
 
-    if clean_feet is False or clean_feet is None:
+    if clean_feet is None:
+        return scenario.foot_cleanup or None
+    if clean_feet is False or clean_feet == "none":
         return None
     if clean_feet is True:
         return "pin"
     if clean_feet in FOOT_CLEANUPS:
         return str(clean_feet)
-    raise ScenarioError(f"clean_feet must be True/False or one of {list(FOOT_CLEANUPS)}, got {clean_feet!r}")
+    raise ScenarioError(f"clean_feet must be True/False, 'none' or one of {list(FOOT_CLEANUPS)}, got {clean_feet!r}")
 
 
 def generate(
@@ -133,7 +136,7 @@ def generate(
     model: MotionModel | None = None,
     device: str | torch.device = "cpu",
     progress: bool = False,
-    clean_feet: bool | str = False,
+    clean_feet: bool | str | None = None,
     **overrides: Any,
 ) -> GenerationResult:
     """Generate motions for a scenario.
@@ -143,13 +146,15 @@ def generate(
         model: a loaded model (default: the scenario's, else the shipped default model).
         device: "cpu" or "cuda".
         progress: show a progress bar.
-        clean_feet: foot clean-up after sampling: ``"pin"`` (or ``True``) pins the feet
+        clean_feet: foot clean-up after sampling (``None``: the scenario's
+            ``foot_cleanup``, off by default): ``"pin"`` (or ``True``) pins the feet
             during detected contacts (:func:`motionlgd.export.clean_foot_contacts`);
             ``"steps"`` re-plants shuffling feet as alternating, lifted steps
-            (:func:`motionlgd.export.plant_footsteps`, for locomotion).  Both re-solve the
-            legs only (bone lengths and the pelvis path are kept).  ``joints`` are then
-            the cleaned ones, the motions carry no features (they would not match), and
-            each sample's metrics add ``foot_skating_before_cleanup``.
+            (:func:`motionlgd.export.plant_footsteps`, for locomotion); ``False`` or
+            ``"none"``: off.  Both clean-ups re-solve the legs only (bone lengths and the
+            pelvis path are kept).  ``joints`` are then the cleaned ones, the motions carry
+            no features (they would not match), and each sample's metrics add
+            ``foot_skating_before_cleanup``.
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
             ``cfg_scale``.
@@ -161,7 +166,6 @@ def generate(
         >>> res = motionlgd.generate(prompt="a person walks", duration=6,
         ...                          path={"points": [[0, 0], [0, 3], [2, 5]]}, method="lgd_mc", n=10)
     """
-    cleanup = _cleanup_method(clean_feet)
     if isinstance(scenario, (str, Path)):
         scenario = load_scenario(scenario)
     elif isinstance(scenario, dict) or scenario is None:
@@ -189,6 +193,7 @@ def generate(
             data["model"] = {**data.get("model", {}), "cfg_scale": shortcuts["cfg_scale"]}
         scenario = parse_scenario(data)
     assert isinstance(scenario, Scenario)
+    cleanup = _cleanup_method(clean_feet, scenario)
 
     t_load = time.time()
     if model is None:

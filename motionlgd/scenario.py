@@ -45,8 +45,10 @@ MAX_RUN_SPEED = 6.0
 
 _TOP_KEYS = {
     "prompt", "duration", "fps", "seed", "num_samples", "start", "path", "waypoints", "goal", "obstacles",
-    "region", "regularizers", "losses", "guidance", "sampler", "model", "name", "description",
+    "region", "regularizers", "losses", "guidance", "sampler", "model", "name", "description", "foot_cleanup",
 }  # fmt: skip
+#: Values of ``foot_cleanup`` ("none" = keep the model's raw joints).
+FOOT_CLEANUP_CHOICES = ("none", "pin", "steps")
 
 
 # ----------------------------------------------------------------------------- validation helpers
@@ -173,6 +175,7 @@ class Scenario:
     guidance: dict[str, Any] = field(default_factory=dict)
     sampler: dict[str, Any] = field(default_factory=lambda: {"name": "ddim", "steps": 100, "eta": 0.0})
     model: dict[str, Any] = field(default_factory=dict)
+    foot_cleanup: str = ""
     name: str = ""
     description: str = ""
 
@@ -378,6 +381,9 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         sc.seed = _int(d["seed"], "seed", min=0, max=2**63 - 1)
     if "num_samples" in d:
         sc.num_samples = _int(d["num_samples"], "num_samples", min=1, max=1024)
+    if d.get("foot_cleanup") is not None:
+        choice = _str(d["foot_cleanup"], "foot_cleanup", set(FOOT_CLEANUP_CHOICES))
+        sc.foot_cleanup = "" if choice == "none" else choice
     if d.get("start") is not None:
         s = _mapping(d["start"], "start", {"position", "heading"})
         sc.start = {"position": list(_point(s.get("position", [0, 0]), "start.position"))}

@@ -37,3 +37,20 @@ def test_unknown_clean_feet_is_refused_before_sampling(tiny_model_dir):
     model = motionlgd.load_model(tiny_model_dir)
     with pytest.raises(ScenarioError, match="clean_feet"):
         motionlgd.generate(prompt="a person walks", duration=2.0, steps=2, model=model, clean_feet="skate")
+
+
+def test_scenario_foot_cleanup_applies_unless_overridden(tiny_model_dir):
+    model = motionlgd.load_model(tiny_model_dir)
+    sc = {
+        "prompt": "a person walks",
+        "duration": 2.0,
+        "seed": 1,
+        "foot_cleanup": "steps",
+        "guidance": {"method": "none"},
+    }
+    res = motionlgd.generate(sc, steps=3, model=model)
+    assert res.metrics["clean_feet"] == "steps" and res.motions[0].features is None
+    off = motionlgd.generate(sc, steps=3, model=model, clean_feet=False)
+    assert off.metrics["clean_feet"] is False and off.motions[0].features is not None
+    np.testing.assert_allclose(res.joints[:, :, 0], off.joints[:, :, 0], atol=1e-6)  # same sample, pelvis kept
+    assert np.abs(res.joints - off.joints).max() > 0.01

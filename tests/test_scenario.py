@@ -27,6 +27,7 @@ GOOD = {
     "regularizers": {"foot_skate": 0.1, "smoothness": 0.1},
     "guidance": {"method": "lgd-mc", "n": 16, "scale": 2.0, "clip_grad": 5.0},
     "sampler": {"name": "ddpm", "steps": 50},
+    "foot_cleanup": "steps",
 }
 
 
@@ -39,6 +40,8 @@ def test_good_scenario_round_trips_through_yaml(tmp_path):
     f.write_text(sc.to_yaml())
     again = load_scenario(f)
     assert again.to_dict() | {"name": ""} == sc.to_dict() | {"name": ""}
+    assert again.foot_cleanup == "steps"
+    assert parse_scenario({"foot_cleanup": "none"}).foot_cleanup == "" == parse_scenario({}).foot_cleanup
 
 
 def test_start_pose_defaults_to_path_start_and_direction():
@@ -79,6 +82,7 @@ def test_start_pose_defaults_to_path_start_and_direction():
         ({"waypoints": [{"position": [0, 1], "time": 99}]}, r"waypoints\.points\[0\]\.time: 99 s is after the end"),
         ({"waypoints": [{"position": [0, 1]}]}, r"waypoints\.points\[0\]: needs 'position'"),
         ({"prompt": 5}, r"prompt: expected a string"),
+        ({"foot_cleanup": "skate"}, r"foot_cleanup: must be one of \['none', 'pin', 'steps'\]"),
         ([1, 2], r"expected a mapping"),
     ],
 )
