@@ -151,6 +151,16 @@ def test_yaml_errors_name_the_line(tmp_path):
         load_scenario(b)
 
 
+def test_duplicate_keys_are_refused_with_the_line(tmp_path):
+    f = tmp_path / "dup.yaml"
+    f.write_text("prompt: a person walks\nseed: 1\nseed: 2\n")
+    with pytest.raises(ScenarioError, match=r"line 3, column 1: duplicate key 'seed'"):
+        load_scenario(f)
+    f.write_text("sampler: {steps: 10, steps: 20}\n")
+    with pytest.raises(ScenarioError, match=r"duplicate key 'steps'"):
+        load_scenario(f)
+
+
 def test_yaml_python_tags_are_not_executed(tmp_path):
     f = tmp_path / "evil.yaml"
     marker = tmp_path / "pwned"
