@@ -52,16 +52,20 @@ def _add_generation_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_foot_cleanup(p: argparse.ArgumentParser, when: str) -> None:
-    """``--foot-cleanup {none,pin,steps}`` and its short form ``--clean-feet`` (= pin)."""
-    p.add_argument(
+    """``--foot-cleanup {none,pin,steps}`` and its short form ``--clean-feet`` (= pin), one or
+    the other."""
+    from .scenario import FOOT_CLEANUP_CHOICES
+
+    group = p.add_mutually_exclusive_group()
+    group.add_argument(
         "--foot-cleanup",
-        choices=["none", "pin", "steps"],
+        choices=list(FOOT_CLEANUP_CHOICES),
         dest="foot_cleanup",
         help=f"foot clean-up {when}: 'pin' pins the feet during their contacts; 'steps' re-plants "
         "shuffling feet as planted, lifted, alternating steps (for walking and running); 'none' turns "
         "off a scenario's foot_cleanup",
     )
-    p.add_argument(
+    group.add_argument(
         "--clean-feet", action="store_const", const="pin", dest="foot_cleanup", help="same as --foot-cleanup pin"
     )
 

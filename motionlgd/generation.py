@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +153,9 @@ def generate(
             (:func:`motionlgd.export.plant_footsteps`, for locomotion); ``False`` or
             ``"none"``: off.  Both clean-ups re-solve the legs only (bone lengths and the
             pelvis path are kept).  ``joints`` are then the cleaned ones, the motions carry
-            no features (they would not match), and each sample's metrics add
-            ``foot_skating_before_cleanup``.
+            no features (they would not match), each sample's metrics add
+            ``foot_skating_before_cleanup``, ``metrics["clean_feet"]`` names the clean-up
+            (or is ``False``) and ``scenario.foot_cleanup`` records it.
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
             ``cfg_scale``.
@@ -194,6 +195,7 @@ def generate(
         scenario = parse_scenario(data)
     assert isinstance(scenario, Scenario)
     cleanup = _cleanup_method(clean_feet, scenario)
+    scenario = replace(scenario, foot_cleanup=cleanup or "")  # the saved scenario says what ran
 
     t_load = time.time()
     if model is None:

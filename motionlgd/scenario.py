@@ -34,6 +34,7 @@ from .losses import (
     shape_from_dict,
 )
 from .losses.base import LossFn
+from .types import FOOT_CLEANUPS
 
 __all__ = ["MAX_RUN_SPEED", "MAX_WALK_SPEED", "Scenario", "load_scenario", "parse_scenario"]
 
@@ -48,7 +49,7 @@ _TOP_KEYS = {
     "region", "regularizers", "losses", "guidance", "sampler", "model", "name", "description", "foot_cleanup",
 }  # fmt: skip
 #: Values of ``foot_cleanup`` ("none" = keep the model's raw joints).
-FOOT_CLEANUP_CHOICES = ("none", "pin", "steps")
+FOOT_CLEANUP_CHOICES = ("none", *FOOT_CLEANUPS)
 
 
 # ----------------------------------------------------------------------------- validation helpers

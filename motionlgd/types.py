@@ -7,7 +7,12 @@ from typing import Any, Protocol, runtime_checkable
 
 import torch
 
-__all__ = ["Cond", "Denoiser", "MotionLoss"]
+__all__ = ["FOOT_CLEANUPS", "Cond", "Denoiser", "MotionLoss"]
+
+#: Foot clean-ups run after sampling (``generate(clean_feet=...)``, the scenario's
+#: ``foot_cleanup``, ``motionlgd.export.clean_feet``): "pin" keeps the motion's own contacts
+#: and pins them; "steps" re-plants a shuffle as alternating, lifted steps.
+FOOT_CLEANUPS: tuple[str, ...] = ("pin", "steps")
 
 #: Conditioning passed through samplers to denoisers, e.g. ``{"text_emb": (B, E), "mask": (B, T)}``.
 Cond = Mapping[str, Any]

@@ -245,3 +245,26 @@ def test_unknown_foot_cleanup_is_a_usage_error(tmp_path, scenario, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(scenario), "-o", str(tmp_path / "o"), "--foot-cleanup", "skate"])
     assert exc.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_foot_cleanup_none_overrides_the_scenario_and_is_recorded(tmp_path, scenario, tiny_model_dir, capsys):
+    scen = tmp_path / "steps.yaml"
+    scen.write_text(scenario.read_text() + "foot_cleanup: steps\n")
+    args = ("generate", str(scen), "--model", str(tiny_model_dir), "--no-video", "-q")
+    assert _run(capsys, *args, "-o", str(tmp_path / "a"))[0] == 0
+    assert _run(capsys, *args, "-o", str(tmp_path / "b"), "--foot-cleanup", "none")[0] == 0
+    with np.load(tmp_path / "a" / "motion.npz") as a, np.load(tmp_path / "b" / "motion.npz") as b:
+        assert "features" not in a.files and "features" in b.files
+        assert "foot_cleanup: steps" in str(a["scenario"]) and "foot_cleanup" not in str(b["scenario"])
+    assert "foot_cleanup" not in (tmp_path / "b" / "scenario.yaml").read_text()  # re-running it gives b
+    code, _, _ = _run(capsys, "export", str(tmp_path / "b" / "motion.npz"), "-o", str(tmp_path / "raw.npz"),
+                      "--sample", "0", "--foot-cleanup", "none")  # fmt: skip
+    assert code == 0
+    with np.load(tmp_path / "raw.npz") as z:
+        assert "features" in z.files  # nothing cleaned: the model's features still match
+
+
+def test_clean_feet_and_foot_cleanup_are_exclusive(tmp_path, scenario, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["generate", str(scenario), "-o", str(tmp_path / "o"), "--foot-cleanup", "steps", "--clean-feet"])
+    assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..motion.motion import Motion
+from ..types import FOOT_CLEANUPS
 from .bvh import EULER_ORDERS, export_bvh, matrix_to_euler
 from .footclean import FootCleanResult, clean_foot_contacts, detect_foot_contacts
 from .footsteps import detect_stance, plant_footsteps
@@ -42,14 +43,11 @@ __all__ = [
     "smpl_params",
 ]
 
-#: Foot clean-ups of :func:`clean_feet`: "pin" keeps the motion's own contacts and pins
-#: them (:func:`clean_foot_contacts`); "steps" re-plants a shuffle as alternating, lifted
-#: steps (:func:`plant_footsteps`, for walking and running).
-FOOT_CLEANUPS = ("pin", "steps")
-
 
 def clean_feet(motion_or_joints: Motion | np.ndarray, fps: float | None = None, method: str = "pin") -> FootCleanResult:
-    """Run the foot clean-up ``method`` (one of :data:`FOOT_CLEANUPS`) on one motion.
+    """Run the foot clean-up ``method`` (one of :data:`FOOT_CLEANUPS`) on one motion:
+    "pin" = :func:`clean_foot_contacts`, "steps" = :func:`plant_footsteps` (for walking and
+    running).
 
     Args:
         motion_or_joints: a :class:`Motion` or ``(T, 22, 3)`` positions (metres, Y up).

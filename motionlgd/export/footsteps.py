@@ -6,18 +6,21 @@ stay near the floor and slide at a fraction of the body's speed (a shuffle), so 
 are few contacts to pin.  :func:`plant_footsteps` rebuilds the foot paths from the gait
 the motion still has, as an animator's foot-placement rig would:
 
-1. Stance: per leg, the foot (mean of ankle and toe) is in stance when it is low (within
-   ``low_height`` of its own 5th-percentile height) and it is the slower of the two feet
-   (or slower than ``still_speed`` m/s: both feet stand).  Gaps of one frame are filled,
-   stance spans shorter than ``min_frames`` dropped.
+1. Stance: per leg, the foot is in stance when its lower joint (ankle or toe) is low
+   (within ``low_height`` of that height's 5th percentile) and the foot (ankle-toe
+   midpoint) is the slower of the two (or slower than ``still_speed`` m/s: both feet
+   stand).  Gaps of one frame are filled, stance spans shorter than ``min_frames`` dropped.
 2. Pins: in each stance span the ankle and the toe hold the span's median horizontal
    position.  A stance foot that slides further than ``max_slide`` metres (more than a
    leg can hold while the body walks on) is cut into pieces with a three-frame re-plant
    between them.
-3. Swing: between two pins at most ``max_swing`` seconds apart, the foot travels from one
-   pin to the next along a straight line with a smootherstep (zero speed at both ends),
-   lifted by ``swing_height`` x sqrt(sin(pi s)) (s = swing progress; scaled down for
-   steps shorter than 20 cm or 4 frames).  At the clip's ends the foot swings from / to its own
+3. Swing: between two pins at most ``max_swing`` seconds apart, the foot follows its own
+   path, re-timed with a smoothstep (it leaves and lands at zero speed) and shifted so
+   that it leaves the first pin and lands on the next (the shift blends from one pin's
+   offset to the other's with the same smoothstep), at least
+   ``swing_height`` x sqrt(sin(pi s)) above the lower of its heights at the two pins
+   (s = swing progress; less for steps shorter than 20 cm or 4 frames; a foot that
+   already swings higher keeps its height).  At the clip's ends the foot swings from / to its own
    first / last position; across longer gaps the pin offset fades out over ``blend``
    frames.
 4. Legs: two-bone IK (hip -> knee -> ankle, original thigh and shin lengths, knee in the
@@ -30,6 +33,7 @@ Input and output: ``(T, 22, 3)`` joint positions, metres, Y up.
 from __future__ import annotations
 
 import logging
+from itertools import pairwise
 
 import numpy as np
 from scipy.ndimage import binary_closing, uniform_filter1d
@@ -62,10 +66,16 @@ def detect_stance(
 ) -> np.ndarray:
     """Stance phases ``(T, 2)`` bool (left foot, right foot) of a ``(T, 22, 3)`` motion (metres).
 
-    A foot is in stance when it is low (within ``low_height`` m of its own 5th-percentile
-    height) and it moves no faster than the other foot, or slower than ``still_speed``
-    m/s (3-frame smoothed horizontal speed of the ankle-toe midpoint).
+    A foot is in stance when its lower joint (ankle or toe) is low (within ``low_height``
+    m of that height's 5th percentile in the clip) and the foot moves no faster than the
+    other foot, or slower than ``still_speed`` m/s (3-frame smoothed horizontal speed of
+    the ankle-toe midpoint).  One-frame gaps are filled, spans shorter than
+    ``min_frames`` dropped.
     """
+    joints = np.asarray(joints, dtype=np.float64)
+    _check_joints(joints, fps)
+    if low_height <= 0 or still_speed < 0 or not isinstance(min_frames, int) or min_frames < 1:
+        raise ValueError("low_height must be > 0, still_speed >= 0 and min_frames an integer >= 1")
     T = joints.shape[0]
     speed = np.zeros((T, 2))
     low = np.zeros((T, 2), dtype=bool)
@@ -108,11 +118,12 @@ def _foot_targets(
     swing_height: float,
     blend: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Targets ``(T, 3)`` for the ankle and toe of one leg, the frames changed ``(T,)``, and
-    the pinned frames ``(T,)``."""
+    """Targets ``(T, 3)`` for the ankle and toe of one leg (metres), the frames rebuilt or
+    faded ``(T,)`` bool, and the pinned frames ``(T,)`` bool."""
     T = ankle.shape[0]
     raw = np.stack([ankle, toe], axis=1)  # (T, 2, 3)
     offset = np.zeros((T, 2, 3))  # added to the raw positions
+    weight = np.zeros(T)  # 1: pinned or rebuilt swing; (0, 1): fading back to the raw path
     pinned = np.zeros(T, dtype=bool)
     pins: list[tuple[int, int, np.ndarray]] = []  # (start, end, (2, 2) xz of ankle and toe)
     for span in _spans(stance):
@@ -121,47 +132,77 @@ def _foot_targets(
             pins.append((s, e, target))
             offset[s:e, :, 0] = target[:, 0] - raw[s:e, :, 0]
             offset[s:e, :, 2] = target[:, 1] - raw[s:e, :, 2]
+            weight[s:e] = 1.0
             pinned[s:e] = True
-    changed = pinned.copy()
-    if pins:  # the clip's ends: the foot swings from / to where it is (a one-frame pin)
-        if pins[0][0] > 1:
-            pins.insert(0, (0, 1, raw[0, :, [0, 2]].T.copy()))
-        if pins[-1][1] < T - 1:
-            pins.append((T - 1, T, raw[T - 1, :, [0, 2]].T.copy()))
-    for k, (s, e, target) in enumerate(pins):
-        nxt = pins[k + 1] if k + 1 < len(pins) else None
-        if nxt is not None and nxt[0] - e <= max_swing:
-            n = nxt[0] - e  # swing frames e .. nxt[0]-1
-            if n == 0:
-                continue
-            prog = np.arange(1, n + 1) / (n + 1)
-            shape = _smootherstep(prog)[:, None, None]
-            start, stop = target, nxt[2]  # (2, 2)
-            xz = start[None] + (stop - start)[None] * shape  # (n, 2, 2)
-            step = float(np.linalg.norm(stop[0] - start[0]))
-            lift = (
-                swing_height * min(1.0, step / _FULL_LIFT_STEP, n / _FULL_LIFT_FRAMES) * np.sqrt(np.sin(np.pi * prog))
-            )
-            offset[e : nxt[0], :, 0] = xz[..., 0] - raw[e : nxt[0], :, 0]
-            offset[e : nxt[0], :, 2] = xz[..., 1] - raw[e : nxt[0], :, 2]
-            offset[e : nxt[0], :, 1] = lift[:, None]
-            changed[e : nxt[0]] = True
-        else:  # fade the pin out after the span ...
-            _fade(offset, changed, e - 1, range(e, min(T, e + blend)), blend)
-        prev = pins[k - 1] if k > 0 else None
-        if prev is None or s - prev[1] > max_swing:  # ... and in before it
-            _fade(offset, changed, s, range(s - 1, max(-1, s - 1 - blend), -1), blend)
-    return raw[:, 0] + offset[:, 0], raw[:, 1] + offset[:, 1], changed, pinned
+    if not pins:
+        return ankle.copy(), toe.copy(), np.zeros(T, dtype=bool), pinned
+    # the clip's ends: the foot swings from / to where it is (a one-frame pin, offset 0)
+    if pins[0][0] > 1:
+        pins.insert(0, (0, 1, raw[0, :, [0, 2]].T.copy()))
+        weight[0] = 1.0
+    if pins[-1][1] < T - 1:
+        pins.append((T - 1, T, raw[T - 1, :, [0, 2]].T.copy()))
+        weight[T - 1] = 1.0
+    for (_, e0, p0), (s1, _, p1) in pairwise(pins):
+        n = s1 - e0  # frames e0 .. s1-1 between the two pins
+        if 0 < n <= max(max_swing, 2 * blend):  # (fades would overlap in a shorter gap)
+            _rebuild_swing(raw, offset, e0, s1, p0, p1, swing_height)
+            weight[e0:s1] = 1.0
+        elif n > max_swing:  # too long to be one step: fade both pins back to the raw path
+            _fade(offset, weight, e0 - 1, range(e0, min(s1, e0 + blend)), blend)
+            _fade(offset, weight, s1, range(s1 - 1, max(e0 - 1, s1 - 1 - blend), -1), blend)
+    _fade(offset, weight, pins[0][0], range(pins[0][0] - 1, max(-1, pins[0][0] - 1 - blend), -1), blend)
+    _fade(offset, weight, pins[-1][1] - 1, range(pins[-1][1], min(T, pins[-1][1] + blend)), blend)
+    return raw[:, 0] + offset[:, 0], raw[:, 1] + offset[:, 1], weight > 0, pinned
 
 
-def _fade(offset: np.ndarray, changed: np.ndarray, anchor: int, frames: range, blend: int) -> None:
-    """Carry the pin offset of frame ``anchor`` into ``frames``, fading to zero over ``blend``."""
+def _rebuild_swing(
+    raw: np.ndarray, offset: np.ndarray, e0: int, s1: int, p0: np.ndarray, p1: np.ndarray, swing_height: float
+) -> None:
+    """Fill ``offset[e0:s1]`` so the foot (``raw (T, 2, 3)``, ankle and toe) swings from the
+    pin ``p0`` to ``p1`` (``(2, 2)`` xz) along its own path (``1 <= e0 < s1 < T``), at
+    least ``swing_height`` x sqrt(sin(pi s)) above the lower of its heights at the two
+    pins."""
+    n = s1 - e0
+    prog = np.arange(1, n + 1) / (n + 1)
+    # the raw swing path (last stance frame .. first stance frame), re-timed with an ease so
+    # the foot leaves and lands at zero speed, shifted by the pins' offsets blended across
+    ease = _smoothstep(prog)
+    path = raw[e0 - 1 : s1 + 1][..., [0, 2]]  # (n + 2, 2, 2)
+    u = (n + 1) * ease
+    i = np.minimum(np.floor(u).astype(int), n)
+    f = (u - i)[:, None, None]
+    warped = path[i] * (1.0 - f) + path[i + 1] * f  # (n, 2, 2)
+    d0, d1 = p0 - path[0], p1 - path[-1]
+    xz = warped + d0[None] + (d1 - d0)[None] * ease[:, None, None]
+    step = float(np.linalg.norm(p1[0] - p0[0]))
+    lift = swing_height * min(1.0, step / _FULL_LIFT_STEP, n / _FULL_LIFT_FRAMES) * np.sqrt(np.sin(np.pi * prog))
+    base = np.minimum(raw[e0 - 1, :, 1], raw[s1, :, 1])  # (2,): the lower end (a clip end may be mid-swing)
+    offset[e0:s1, :, 0] = xz[..., 0] - raw[e0:s1, :, 0]
+    offset[e0:s1, :, 2] = xz[..., 1] - raw[e0:s1, :, 2]
+    # a foot that already swings high enough keeps its own height (no double lift)
+    offset[e0:s1, :, 1] = np.maximum(0.0, base[None] + lift[:, None] - raw[e0:s1, :, 1])
+
+
+def _fade(offset: np.ndarray, weight: np.ndarray, anchor: int, frames: range, blend: int) -> None:
+    """Carry the horizontal offset of frame ``anchor`` into ``frames``, fading to zero over
+    ``blend`` frames; where fades overlap the stronger one wins."""
     for i, t in enumerate(frames):
-        if changed[t]:
-            break
         w = float(_smoothstep(np.array(1.0 - (i + 1) / (blend + 1))))
+        if w <= weight[t]:
+            continue
         offset[t, :, [0, 2]] = offset[anchor, :, [0, 2]] * w
-        changed[t] = True
+        offset[t, :, 1] = 0.0
+        weight[t] = w
+
+
+def _check_joints(joints: np.ndarray, fps: float) -> None:
+    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 2:
+        raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
+    if not np.all(np.isfinite(joints)):
+        raise ShapeError("joints contain NaN or inf")
+    if not (np.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be a positive number, got {fps!r}")
 
 
 def plant_footsteps(
@@ -180,7 +221,8 @@ def plant_footsteps(
     Args:
         motion_or_joints: a :class:`Motion` or ``(T, 22, 3)`` positions (metres, Y up).
         fps: frame rate; ``None`` = the Motion's (20 for arrays).
-        swing_height: peak lift of a swinging foot above its original path (metres).
+        swing_height: peak clearance of a swinging foot above the lower of its heights
+            at the two stances (metres).
         low_height, still_speed, min_frames: stance detection, see :func:`detect_stance`.
         max_slide: a stance foot sliding further than this (metres) is re-planted.
         max_swing: longest swing (seconds) rebuilt between two pins; longer gaps keep
@@ -200,12 +242,11 @@ def plant_footsteps(
         raw = np.asarray(motion_or_joints)
         rate = 20.0 if fps is None else float(fps)
     joints = raw.astype(np.float64)
-    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 2:
-        raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
-    if not np.all(np.isfinite(joints)):
-        raise ShapeError("joints contain NaN or inf")
-    if swing_height < 0 or max_slide <= 0 or max_swing <= 0 or blend < 0:
-        raise ValueError("swing_height and blend must be >= 0, max_slide and max_swing > 0")
+    _check_joints(joints, rate)
+    if not (swing_height >= 0 and max_slide > 0 and max_swing > 0):  # also refuses NaN
+        raise ValueError("swing_height must be >= 0, max_slide and max_swing > 0")
+    if not isinstance(blend, int) or blend < 0:
+        raise ValueError(f"blend must be an integer >= 0, got {blend!r}")
     stance = detect_stance(joints, rate, low_height, still_speed, min_frames)
     out = joints.copy()
     contacts = np.zeros((joints.shape[0], 4), dtype=bool)

@@ -7,9 +7,9 @@ import pytest
 
 from motionlgd.errors import ShapeError
 from motionlgd.eval.metrics import foot_contact_switches, foot_skating_ratio
-from motionlgd.export import plant_footsteps
+from motionlgd.export import clean_feet, clean_foot_contacts, plant_footsteps
 from motionlgd.export.footclean import two_bone_ik
-from motionlgd.export.footsteps import detect_stance
+from motionlgd.export.footsteps import _foot_targets, detect_stance
 from motionlgd.export.ik import forward_kinematics, rest_offsets
 from motionlgd.motion import Motion
 from motionlgd.motion.skeleton import DEFAULT_BONE_LENGTHS, NUM_JOINTS, bone_lengths
@@ -25,8 +25,8 @@ def _standing(T: int) -> np.ndarray:
 
 def _shuffle(T: int = 120, fps: float = 20.0, speed: float = 0.8, period: int = 24) -> tuple[np.ndarray, np.ndarray]:
     """A shuffle like a small diffusion model's walk: the body moves forward at ``speed``
-    (m/s); each foot stays 1-2 cm off the floor and alternates between a slow slide (30 % of
-    body speed, the 'stance' half of the cycle) and a fast one (170 %, the 'swing' half).
+    (m/s); each foot stays 1-2 cm off the floor and its speed swings smoothly between 30 %
+    of body speed (the 'stance' half of the cycle) and 170 % (the 'swing' half).
     Returns joints ``(T, 22, 3)`` and the built stance ``(T, 2)``."""
     joints = _standing(T)
     t = np.arange(T)
@@ -34,9 +34,10 @@ def _shuffle(T: int = 120, fps: float = 20.0, speed: float = 0.8, period: int = 
     stance = np.zeros((T, 2), dtype=bool)
     forward = np.tile([0.0, 0.0, 1.0], (T, 1))
     for side, (hip, knee, ankle, toe) in enumerate(((1, 4, 7, 10), (2, 5, 8, 11))):
-        phase = ((t + side * period // 2) % period) < period // 2
+        angle = 2 * np.pi * ((t + side * period // 2) % period + 0.5) / period
+        phase = np.sin(angle) > 0
         stance[:, side] = phase
-        vel = np.where(phase, 0.3, 1.7) * speed / fps
+        vel = (1.0 - 0.7 * np.sin(angle)) * speed / fps
         z = np.concatenate([[0.0], np.cumsum(vel[:-1])]) + joints[0, hip, 2] - 0.1
         z += (joints[:, hip, 2] - z).mean()  # keep the foot around under the hip
         target = joints[:, hip].copy()
@@ -98,6 +99,43 @@ def test_real_walk_keeps_its_feet(real_walk: np.ndarray) -> None:
     result = plant_footsteps(real_walk, 20.0)
     assert result.metrics["skating_after"] <= result.metrics["skating_before"] + 1e-9
     assert result.metrics["max_bone_change"] < 1e-9
+    # a foot that already swings is not lifted again
+    peak = real_walk[:, [7, 8, 10, 11], 1].max(0)
+    assert np.all(result.joints[:, [7, 8, 10, 11], 1].max(0) <= peak + 0.05)
+
+
+def test_long_slide_is_replanted_and_long_gaps_fade() -> None:
+    T = 60
+    ankle = np.zeros((T, 3))
+    ankle[:, 1] = 0.08
+    ankle[:, 2] = np.linspace(0.0, 0.9, T)  # a stance foot sliding 0.9 m
+    toe = ankle + np.array([0.0, -0.05, 0.12])
+    stance = np.ones(T, dtype=bool)
+    target_a, target_t, changed, pinned = _foot_targets(ankle, toe, stance, 0.3, 40, 0.1, 3)
+    pieces = np.flatnonzero(np.diff(np.concatenate([[0], pinned.astype(int)])) == 1)
+    assert len(pieces) >= 3 and changed.all()  # cut into pieces of at most 0.3 m, re-planted
+    for target in (target_a, target_t):
+        step = np.linalg.norm(np.diff(target[:, [0, 2]], axis=0), axis=-1)
+        assert step[pinned[1:] & pinned[:-1]].max() < 1e-12  # planted
+        assert target[:, 1].min() >= 0.08 - 0.05 - 1e-9 and target[~pinned, 1].max() > ankle[0, 1] + 0.02  # lifted
+    # a gap longer than max_swing: both pins fade back to the raw path over `blend` frames
+    stance[15:45] = False
+    target_a, _, changed, pinned = _foot_targets(ankle, toe, stance, 0.3, 10, 0.1, 3)
+    np.testing.assert_array_equal(changed, (np.arange(T) < 18) | (np.arange(T) >= 42))
+    np.testing.assert_allclose(target_a[18:42], ankle[18:42])  # the middle keeps the raw path
+    np.testing.assert_allclose(target_a[~pinned, 1], ankle[~pinned, 1])  # fades do not lift
+    step = np.linalg.norm(np.diff(target_a[:, [0, 2]], axis=0), axis=-1)
+    assert step.max() < 0.08  # no jump back to the raw path (it moves 1.5 cm per frame)
+
+
+def test_leg_without_stance_is_unchanged() -> None:
+    joints = _standing(40)
+    move = np.linspace(0.0, 0.6, 40)  # the left foot always moves (0.3 m/s), the right one stands
+    for j, share in ((4, 0.5), (7, 1.0), (10, 1.0)):
+        joints[:, j, 0] += move * share
+    result = plant_footsteps(joints, 20.0)
+    assert not result.contacts[:, 0].any() and result.contacts[:, 2].all()
+    np.testing.assert_allclose(result.joints, joints, atol=1e-9)
 
 
 @pytest.mark.parametrize(
@@ -108,8 +146,22 @@ def test_real_walk_keeps_its_feet(real_walk: np.ndarray) -> None:
         (np.full((10, 22, 3), np.nan), {}, ShapeError),
         (np.zeros((10, 22, 3)), {"swing_height": -0.1}, ValueError),
         (np.zeros((10, 22, 3)), {"max_swing": 0.0}, ValueError),
+        (np.zeros((10, 22, 3)), {"fps": 0.0}, ValueError),
+        (np.zeros((10, 22, 3)), {"fps": float("nan")}, ValueError),
+        (np.zeros((10, 22, 3)), {"blend": 1.5}, ValueError),
+        (np.zeros((10, 22, 3)), {"min_frames": 0}, ValueError),
+        (np.zeros((10, 22, 3)), {"swing_height": float("nan")}, ValueError),
     ],
 )
 def test_bad_input_is_refused(joints: np.ndarray, kwargs: dict, error: type[Exception]) -> None:
+    kwargs = {"fps": 20.0, **kwargs}
     with pytest.raises(error):
-        plant_footsteps(joints, 20.0, **kwargs)
+        plant_footsteps(joints, **kwargs)
+
+
+def test_clean_feet_dispatches_and_refuses_unknown_methods() -> None:
+    joints, _ = _shuffle()
+    for method, direct in (("pin", clean_foot_contacts), ("steps", plant_footsteps)):
+        np.testing.assert_array_equal(clean_feet(joints, 20.0, method).joints, direct(joints, 20.0).joints)
+    with pytest.raises(ValueError, match="unknown foot clean-up 'skate'"):
+        clean_feet(joints, 20.0, "skate")
