@@ -121,6 +121,9 @@ def main() -> None:
         )
     for k, ok in checks.items():
         print(f"[{'PASS' if ok else 'FAIL'}] {k}")
+    for name, r in info.items():  # the skating target on the extra rows, for information
+        verdict = "meets" if r["foot_skating_ratio"] <= 0.10 else "misses"
+        print(f"[info] {name}: skating {r['foot_skating_ratio']:.3f} {verdict} the <= 0.10 target")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(
