@@ -172,6 +172,82 @@ def two_bone_ik(
     return new_knee, new_ankle
 
 
+def _read_joints(motion_or_joints: Motion | np.ndarray, fps: float | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(raw, joints, rate)``: the input array, a float64 copy ``(T, 22, 3)`` and the frame
+    rate (the Motion's, else 20), with shape, finiteness and rate checked."""
+    if isinstance(motion_or_joints, Motion):
+        raw = np.asarray(motion_or_joints.joints)
+        rate = float(motion_or_joints.fps) if fps is None else float(fps)
+    else:
+        raw = np.asarray(motion_or_joints)
+        rate = 20.0 if fps is None else float(fps)
+    joints = raw.astype(np.float64)
+    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 2:
+        raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
+    if not np.all(np.isfinite(joints)):
+        raise ShapeError("joints contain NaN or inf")
+    if not (np.isfinite(rate) and rate > 0):
+        raise ValueError(f"fps must be a positive number, got {rate!r}")
+    return raw, joints, rate
+
+
+def _facing(joints: np.ndarray) -> np.ndarray:
+    """Unit facing direction ``(T, 3)`` (horizontal, perpendicular to the hips): the knee
+    pole for a straight leg."""
+    across = joints[:, 1] - joints[:, 2]
+    forward = np.cross(across, np.array([0.0, 1.0, 0.0]))
+    return forward / np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
+
+
+def _solve_leg(
+    joints: np.ndarray,
+    out: np.ndarray,
+    leg: tuple[int, int, int, int],
+    target_a: np.ndarray,
+    target_t: np.ndarray,
+    active: np.ndarray,
+    forward: np.ndarray,
+) -> float:
+    """Re-solve one leg (hip, knee, ankle, toe) of ``joints`` into ``out`` on the ``active
+    (T,)`` frames: two-bone IK onto the ankle target ``(T, 3)``, the toe at the original
+    foot length pointing at its target.  Returns the largest joint shift (metres)."""
+    hip, knee, ankle, toe = leg
+    l1 = np.linalg.norm(joints[:, knee] - joints[:, hip], axis=-1)
+    l2 = np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1)
+    l3 = np.linalg.norm(joints[:, toe] - joints[:, ankle], axis=-1)
+    new_knee, new_ankle = two_bone_ik(joints[:, hip], joints[:, knee], target_a, l1, l2, forward)
+    foot_dir = target_t - new_ankle
+    n = np.linalg.norm(foot_dir, axis=-1, keepdims=True)
+    orig_dir = joints[:, toe] - joints[:, ankle]
+    foot_dir = np.where(n > 1e-6, foot_dir / np.maximum(n, 1e-9), orig_dir / np.maximum(l3[:, None], 1e-9))
+    out[active, knee] = new_knee[active]
+    out[active, ankle] = new_ankle[active]
+    out[active, toe] = (new_ankle + foot_dir * l3[:, None])[active]
+    return float(np.linalg.norm(out[:, [knee, ankle, toe]] - joints[:, [knee, ankle, toe]], axis=-1).max())
+
+
+def _result(
+    raw: np.ndarray, joints: np.ndarray, out: np.ndarray, contacts: np.ndarray, max_shift: float, name: str
+) -> FootCleanResult:
+    """The :class:`FootCleanResult` of a clean-up: metrics computed, ``raw``'s float dtype kept."""
+    metrics = {
+        "skating_before": foot_skating_ratio(joints),
+        "skating_after": foot_skating_ratio(out),
+        "max_bone_change": float(np.abs(bone_lengths(out) - bone_lengths(joints)).max()),
+        "contact_frames": float(contacts.any(-1).mean()),
+        "max_shift": max_shift,
+    }
+    logger.info(
+        "%s: skating %.3f -> %.3f, max shift %.2f m",
+        name,
+        metrics["skating_before"],
+        metrics["skating_after"],
+        metrics["max_shift"],
+    )
+    out_dtype = raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64
+    return FootCleanResult(joints=out.astype(out_dtype), contacts=contacts, metrics=metrics)
+
+
 def clean_foot_contacts(
     motion_or_joints: Motion | np.ndarray,
     fps: float | None = None,
@@ -200,17 +276,7 @@ def clean_foot_contacts(
         :class:`FootCleanResult` with the new joints and before/after metrics.  Wrap the
         joints with ``Motion.from_joints`` to get matching features again.
     """
-    if isinstance(motion_or_joints, Motion):
-        raw = np.asarray(motion_or_joints.joints)
-        rate = float(motion_or_joints.fps) if fps is None else float(fps)
-    else:
-        raw = np.asarray(motion_or_joints)
-        rate = 20.0 if fps is None else float(fps)
-    joints = raw.astype(np.float64)
-    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 2:
-        raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
-    if not np.all(np.isfinite(joints)):
-        raise ShapeError("joints contain NaN or inf")
+    raw, joints, rate = _read_joints(motion_or_joints, fps)
     if contacts is None:
         contacts = detect_foot_contacts(joints, rate, height, speed, min_frames)
     else:
@@ -219,50 +285,19 @@ def clean_foot_contacts(
             raise ShapeError(f"contacts must have shape ({joints.shape[0]}, 4), got {tuple(given.shape)}")
         contacts = _tidy_contacts(given.astype(bool), min_frames)
     out = joints.copy()
-    # facing direction as the straight-leg pole fallback
-    across = joints[:, 1] - joints[:, 2]
-    forward = np.cross(across, np.array([0.0, 1.0, 0.0]))
-    forward /= np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
+    forward = _facing(joints)
     max_shift = 0.0
-    for side, (hip, knee, ankle, toe) in enumerate(_LEGS):
+    for side, leg in enumerate(_LEGS):
+        ankle, toe = leg[2], leg[3]
         ca, ct = contacts[:, 2 * side], contacts[:, 2 * side + 1]  # views: pinned spans only remain
         pa, wa = _pin_offsets(joints[:, ankle, [0, 2]], ca, blend, max_drift)
         pt, wt = _pin_offsets(joints[:, toe, [0, 2]], ct, blend, max_drift)
-        shift_a = pa + (1.0 - wa)[:, None] * pt  # an unpinned joint follows the pinned one
-        shift_t = pt + (1.0 - wt)[:, None] * pa
         if not (np.any(wa > 0) or np.any(wt > 0)):
             continue
         target_a = joints[:, ankle].copy()
-        target_a[:, [0, 2]] += shift_a
+        target_a[:, [0, 2]] += pa + (1.0 - wa)[:, None] * pt  # an unpinned joint follows the pinned one
         target_t = joints[:, toe].copy()
-        target_t[:, [0, 2]] += shift_t
-        l1 = np.linalg.norm(joints[:, knee] - joints[:, hip], axis=-1)
-        l2 = np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1)
-        l3 = np.linalg.norm(joints[:, toe] - joints[:, ankle], axis=-1)
-        new_knee, new_ankle = two_bone_ik(joints[:, hip], joints[:, knee], target_a, l1, l2, forward)
-        foot_dir = target_t - new_ankle
-        n = np.linalg.norm(foot_dir, axis=-1, keepdims=True)
-        orig_dir = joints[:, toe] - joints[:, ankle]
-        foot_dir = np.where(n > 1e-6, foot_dir / np.maximum(n, 1e-9), orig_dir / np.maximum(l3[:, None], 1e-9))
-        active = (wa > 0) | (wt > 0)
-        out[active, knee] = new_knee[active]
-        out[active, ankle] = new_ankle[active]
-        out[active, toe] = (new_ankle + foot_dir * l3[:, None])[active]
-        max_shift = max(
-            max_shift, float(np.linalg.norm(out[:, [knee, ankle, toe]] - joints[:, [knee, ankle, toe]], axis=-1).max())
-        )
-    metrics = {
-        "skating_before": foot_skating_ratio(joints),
-        "skating_after": foot_skating_ratio(out),
-        "max_bone_change": float(np.abs(bone_lengths(out) - bone_lengths(joints)).max()),
-        "contact_frames": float(contacts.any(-1).mean()),
-        "max_shift": max_shift,
-    }
-    logger.info(
-        "foot clean-up: skating %.3f -> %.3f, max bone change %.2g m",
-        metrics["skating_before"],
-        metrics["skating_after"],
-        metrics["max_bone_change"],
-    )
-    out_dtype = raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64
-    return FootCleanResult(joints=out.astype(out_dtype), contacts=contacts, metrics=metrics)
+        target_t[:, [0, 2]] += pt + (1.0 - wt)[:, None] * pa
+        shift = _solve_leg(joints, out, leg, target_a, target_t, (wa > 0) | (wt > 0), forward)
+        max_shift = max(max_shift, shift)
+    return _result(raw, joints, out, contacts, max_shift, "foot clean-up")

@@ -38,11 +38,18 @@ from itertools import pairwise
 import numpy as np
 from scipy.ndimage import binary_closing, uniform_filter1d
 
-from ..errors import ShapeError
-from ..eval.metrics import foot_skating_ratio
 from ..motion.motion import Motion
-from ..motion.skeleton import NUM_JOINTS, bone_lengths
-from .footclean import _LEGS, FootCleanResult, _drop_short, _smoothstep, _spans, two_bone_ik
+from .footclean import (
+    _LEGS,
+    FootCleanResult,
+    _drop_short,
+    _facing,
+    _read_joints,
+    _result,
+    _smoothstep,
+    _solve_leg,
+    _spans,
+)
 
 __all__ = ["detect_stance", "plant_footsteps"]
 
@@ -72,8 +79,7 @@ def detect_stance(
     the ankle-toe midpoint).  One-frame gaps are filled, spans shorter than
     ``min_frames`` dropped.
     """
-    joints = np.asarray(joints, dtype=np.float64)
-    _check_joints(joints, fps)
+    _, joints, fps = _read_joints(joints, fps)
     if low_height <= 0 or still_speed < 0 or not isinstance(min_frames, int) or min_frames < 1:
         raise ValueError("low_height must be > 0, still_speed >= 0 and min_frames an integer >= 1")
     T = joints.shape[0]
@@ -196,15 +202,6 @@ def _fade(offset: np.ndarray, weight: np.ndarray, anchor: int, frames: range, bl
         weight[t] = w
 
 
-def _check_joints(joints: np.ndarray, fps: float) -> None:
-    if joints.ndim != 3 or joints.shape[1:] != (NUM_JOINTS, 3) or joints.shape[0] < 2:
-        raise ShapeError(f"expected joints of shape (T>=2, 22, 3), got {tuple(joints.shape)}")
-    if not np.all(np.isfinite(joints)):
-        raise ShapeError("joints contain NaN or inf")
-    if not (np.isfinite(fps) and fps > 0):
-        raise ValueError(f"fps must be a positive number, got {fps!r}")
-
-
 def plant_footsteps(
     motion_or_joints: Motion | np.ndarray,
     fps: float | None = None,
@@ -235,14 +232,7 @@ def plant_footsteps(
         (``skating_before``/``skating_after``, ``max_bone_change``, ``contact_frames``,
         ``max_shift``).  Wrap the joints with ``Motion.from_joints`` for features.
     """
-    if isinstance(motion_or_joints, Motion):
-        raw = np.asarray(motion_or_joints.joints)
-        rate = float(motion_or_joints.fps) if fps is None else float(fps)
-    else:
-        raw = np.asarray(motion_or_joints)
-        rate = 20.0 if fps is None else float(fps)
-    joints = raw.astype(np.float64)
-    _check_joints(joints, rate)
+    raw, joints, rate = _read_joints(motion_or_joints, fps)
     if not (swing_height >= 0 and max_slide > 0 and max_swing > 0):  # also refuses NaN
         raise ValueError("swing_height must be >= 0, max_slide and max_swing > 0")
     if not isinstance(blend, int) or blend < 0:
@@ -250,11 +240,10 @@ def plant_footsteps(
     stance = detect_stance(joints, rate, low_height, still_speed, min_frames)
     out = joints.copy()
     contacts = np.zeros((joints.shape[0], 4), dtype=bool)
-    across = joints[:, 1] - joints[:, 2]
-    forward = np.cross(across, np.array([0.0, 1.0, 0.0]))
-    forward /= np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
+    forward = _facing(joints)
     max_shift = 0.0
-    for side, (hip, knee, ankle, toe) in enumerate(_LEGS):
+    for side, leg in enumerate(_LEGS):
+        ankle, toe = leg[2], leg[3]
         target_a, target_t, changed, pinned = _foot_targets(
             joints[:, ankle],
             joints[:, toe],
@@ -267,33 +256,6 @@ def plant_footsteps(
         contacts[:, 2 * side] = contacts[:, 2 * side + 1] = pinned
         moved = np.maximum(np.abs(target_a - joints[:, ankle]).max(-1), np.abs(target_t - joints[:, toe]).max(-1))
         changed &= moved > 1e-9  # frames whose targets are the joints themselves stay exact
-        if not changed.any():
-            continue
-        l1 = np.linalg.norm(joints[:, knee] - joints[:, hip], axis=-1)
-        l2 = np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1)
-        l3 = np.linalg.norm(joints[:, toe] - joints[:, ankle], axis=-1)
-        new_knee, new_ankle = two_bone_ik(joints[:, hip], joints[:, knee], target_a, l1, l2, forward)
-        foot_dir = target_t - new_ankle
-        n = np.linalg.norm(foot_dir, axis=-1, keepdims=True)
-        orig_dir = joints[:, toe] - joints[:, ankle]
-        foot_dir = np.where(n > 1e-6, foot_dir / np.maximum(n, 1e-9), orig_dir / np.maximum(l3[:, None], 1e-9))
-        out[changed, knee] = new_knee[changed]
-        out[changed, ankle] = new_ankle[changed]
-        out[changed, toe] = (new_ankle + foot_dir * l3[:, None])[changed]
-        moved = np.linalg.norm(out[:, [knee, ankle, toe]] - joints[:, [knee, ankle, toe]], axis=-1)
-        max_shift = max(max_shift, float(moved.max()))
-    metrics = {
-        "skating_before": foot_skating_ratio(joints),
-        "skating_after": foot_skating_ratio(out),
-        "max_bone_change": float(np.abs(bone_lengths(out) - bone_lengths(joints)).max()),
-        "contact_frames": float(contacts.any(-1).mean()),
-        "max_shift": max_shift,
-    }
-    logger.info(
-        "footsteps: skating %.3f -> %.3f, max shift %.2f m",
-        metrics["skating_before"],
-        metrics["skating_after"],
-        metrics["max_shift"],
-    )
-    out_dtype = raw.dtype if np.issubdtype(raw.dtype, np.floating) else np.float64
-    return FootCleanResult(joints=out.astype(out_dtype), contacts=contacts, metrics=metrics)
+        if changed.any():
+            max_shift = max(max_shift, _solve_leg(joints, out, leg, target_a, target_t, changed, forward))
+    return _result(raw, joints, out, contacts, max_shift, "footsteps")
