@@ -60,6 +60,25 @@ def synthetic_walk(T: int = 120, fps: float = 20.0, noise: float = 0.004, seed: 
     return joints + smooth
 
 
+def place_leg(joints: np.ndarray, leg: tuple[int, int, int, int], ankle_y: np.ndarray, ankle_z: np.ndarray) -> None:
+    """Put one leg (hip, knee, ankle, toe) of ``joints (T, 22, 3)`` in place: the ankle at
+    height ``ankle_y (T,)`` and depth ``ankle_z (T,)`` below the hip, by two-bone IK with
+    the default bone lengths (knee forward), the toe pointing forward and down."""
+    from motionlgd.export.footclean import two_bone_ik
+
+    hip, knee, ankle, toe = leg
+    T = joints.shape[0]
+    target = joints[:, hip].copy()
+    target[:, 1] = ankle_y
+    target[:, 2] = ankle_z
+    lengths = np.asarray(DEFAULT_BONE_LENGTHS)
+    pole = joints[:, hip] + np.array([0.0, -0.3, 0.3])
+    forward = np.tile([0.0, 0.0, 1.0], (T, 1))
+    k, a = two_bone_ik(joints[:, hip], pole, target, np.full(T, lengths[knee]), np.full(T, lengths[ankle]), forward)
+    joints[:, knee], joints[:, ankle] = k, a
+    joints[:, toe] = a + np.array([0.0, -0.06, 0.115]) / np.hypot(0.06, 0.115) * lengths[toe]
+
+
 @pytest.fixture(scope="session")
 def walk() -> np.ndarray:
     """A synthetic generated-like walk, 6 s at 20 fps."""

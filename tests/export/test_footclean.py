@@ -8,10 +8,12 @@ import pytest
 from motionlgd.errors import ShapeError
 from motionlgd.eval.metrics import foot_skating_ratio
 from motionlgd.export import clean_foot_contacts
-from motionlgd.export.footclean import detect_foot_contacts, two_bone_ik
+from motionlgd.export.footclean import detect_foot_contacts
 from motionlgd.export.ik import forward_kinematics, rest_offsets
 from motionlgd.motion import Motion
 from motionlgd.motion.skeleton import DEFAULT_BONE_LENGTHS, NUM_JOINTS, bone_lengths
+
+from .conftest import place_leg
 
 
 def _skating_motion(T: int = 64) -> np.ndarray:
@@ -36,17 +38,8 @@ def _skating_motion(T: int = 64) -> np.ndarray:
             right_z[t] = 0.1 - 0.1 * (phase - 4) / 3
         else:
             right_z[t] = 0.0 - 0.1 * (phase - 7) / 8
-    forward = np.tile([0.0, 0.0, 1.0], (T, 1))
-    for (hip, knee, ankle, toe), z, y in (((1, 4, 7, 10), slide, np.zeros(T)), ((2, 5, 8, 11), right_z, right_y)):
-        target = joints[:, hip].copy()
-        target[:, 1] = ankle_h + y
-        target[:, 2] = z
-        l1 = np.full(T, DEFAULT_BONE_LENGTHS[knee])
-        l2 = np.full(T, DEFAULT_BONE_LENGTHS[ankle])
-        pole = joints[:, hip] + np.array([0.0, -0.3, 0.3])
-        k, a = two_bone_ik(joints[:, hip], pole, target, l1, l2, forward)
-        joints[:, knee], joints[:, ankle] = k, a
-        joints[:, toe] = a + np.array([0.0, -0.06, 0.115]) / np.hypot(0.06, 0.115) * DEFAULT_BONE_LENGTHS[toe]
+    for leg, z, y in (((1, 4, 7, 10), slide, np.zeros(T)), ((2, 5, 8, 11), right_z, right_y)):
+        place_leg(joints, leg, ankle_h + y, z)
     return joints
 
 

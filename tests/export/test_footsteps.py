@@ -8,11 +8,12 @@ import pytest
 from motionlgd.errors import ShapeError
 from motionlgd.eval.metrics import foot_contact_switches, foot_skating_ratio
 from motionlgd.export import clean_feet, clean_foot_contacts, plant_footsteps
-from motionlgd.export.footclean import two_bone_ik
 from motionlgd.export.footsteps import _foot_targets, detect_stance
 from motionlgd.export.ik import forward_kinematics, rest_offsets
 from motionlgd.motion import Motion
 from motionlgd.motion.skeleton import DEFAULT_BONE_LENGTHS, NUM_JOINTS, bone_lengths
+
+from .conftest import place_leg
 
 UPPER = [0, 3, 6, 9, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 1, 2]  # pelvis, spine, arms, head, hips
 
@@ -32,7 +33,6 @@ def _shuffle(T: int = 120, fps: float = 20.0, speed: float = 0.8, period: int = 
     t = np.arange(T)
     joints[:, :, 2] += speed * t[:, None] / fps
     stance = np.zeros((T, 2), dtype=bool)
-    forward = np.tile([0.0, 0.0, 1.0], (T, 1))
     for side, (hip, knee, ankle, toe) in enumerate(((1, 4, 7, 10), (2, 5, 8, 11))):
         angle = 2 * np.pi * ((t + side * period // 2) % period + 0.5) / period
         phase = np.sin(angle) > 0
@@ -40,15 +40,7 @@ def _shuffle(T: int = 120, fps: float = 20.0, speed: float = 0.8, period: int = 
         vel = (1.0 - 0.7 * np.sin(angle)) * speed / fps
         z = np.concatenate([[0.0], np.cumsum(vel[:-1])]) + joints[0, hip, 2] - 0.1
         z += (joints[:, hip, 2] - z).mean()  # keep the foot around under the hip
-        target = joints[:, hip].copy()
-        target[:, 1] = 0.08 + 0.01 * (~phase)
-        target[:, 2] = z
-        l1 = np.full(T, DEFAULT_BONE_LENGTHS[knee])
-        l2 = np.full(T, DEFAULT_BONE_LENGTHS[ankle])
-        pole = joints[:, hip] + np.array([0.0, -0.3, 0.3])
-        k, a = two_bone_ik(joints[:, hip], pole, target, l1, l2, forward)
-        joints[:, knee], joints[:, ankle] = k, a
-        joints[:, toe] = a + np.array([0.0, -0.06, 0.115]) / np.hypot(0.06, 0.115) * DEFAULT_BONE_LENGTHS[toe]
+        place_leg(joints, (hip, knee, ankle, toe), 0.08 + 0.01 * (~phase), z)
     return joints, stance
 
 
