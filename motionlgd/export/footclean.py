@@ -41,7 +41,7 @@ _LEGS: tuple[tuple[int, int, int, int], ...] = ((1, 4, 7, 10), (2, 5, 8, 11))
 
 @dataclass(frozen=True)
 class FootCleanResult:
-    """Output of :func:`clean_foot_contacts`.
+    """Output of :func:`clean_foot_contacts` and :func:`~motionlgd.export.plant_footsteps`.
 
     Attributes:
         joints: ``(T, 22, 3)`` cleaned positions (metres).

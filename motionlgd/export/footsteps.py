@@ -218,12 +218,14 @@ def plant_footsteps(
     Args:
         motion_or_joints: a :class:`Motion` or ``(T, 22, 3)`` positions (metres, Y up).
         fps: frame rate; ``None`` = the Motion's (20 for arrays).
-        swing_height: peak clearance of a swinging foot above the lower of its heights
-            at the two stances (metres).
+        swing_height: mid-swing clearance (metres) a swinging foot gets at least, above
+            the lower of its heights at the two stances; scaled down for steps under
+            20 cm or 4 frames; a foot already swinging higher keeps its height.
         low_height, still_speed, min_frames: stance detection, see :func:`detect_stance`.
         max_slide: a stance foot sliding further than this (metres) is re-planted.
         max_swing: longest swing (seconds) rebuilt between two pins; longer gaps keep
-            the original foot path.
+            the original foot path (gaps of at most ``2 * blend`` frames are always
+            rebuilt; the pins fade out over ``blend`` frames).
         blend: frames over which a pin fades out at the ends of the rebuilt stretches.
 
     Returns:
