@@ -338,13 +338,14 @@ def cmd_export(args: argparse.Namespace) -> int:
     for k in ("scenario", "metrics"):
         if k in data:
             meta[k] = str(data[k])
+    cleanup = None if args.foot_cleanup in (None, "none") else args.foot_cleanup
     for i, path in zip(idx, outs):
-        feats = data["features"][i] if "features" in data and args.foot_cleanup in (None, "none") else None
+        feats = data["features"][i] if "features" in data and cleanup is None else None
         motion = Motion(
             joints=joints[i], features=feats, fps=fps, text=str(data.get("prompt", "")), metadata={**meta, "sample": i}
         )
-        if args.foot_cleanup not in (None, "none"):
-            res = clean_feet(motion, method=args.foot_cleanup)
+        if cleanup is not None:
+            res = clean_feet(motion, method=cleanup)
             print(f"sample {i}: foot skating {res.metrics['skating_before']:.3f} -> {res.metrics['skating_after']:.3f}")
             motion = Motion(joints=res.joints, fps=fps, text=motion.text, metadata=motion.metadata)
         export_motion(motion, path, format=fmt, **options)

@@ -22,6 +22,7 @@ from .models.bundle import MotionModel
 from .motion.humanml3d import recover_from_ric
 from .motion.motion import Motion
 from .scenario import Scenario, load_scenario, parse_scenario
+from .types import FOOT_CLEANUPS
 
 __all__ = ["GenerationResult", "generate", "resolve_model", "sample_metrics", "world_transform"]
 
@@ -117,8 +118,6 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
 def _cleanup_method(clean_feet: bool | str | None, scenario: Scenario) -> str | None:
     """The foot clean-up to run: ``generate(clean_feet=...)``, else the scenario's
     ``foot_cleanup``; None (off), "pin" or "steps"."""
-    from .export import FOOT_CLEANUPS
-
     if clean_feet is None:
         return scenario.foot_cleanup or None
     if clean_feet is False or clean_feet == "none":

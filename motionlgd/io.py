@@ -14,7 +14,16 @@ import numpy as np
 
 from .errors import NumericalError, OutputExistsError
 
-__all__ = ["atomic_path", "atomic_write", "check_writable", "load_npz", "save_json", "save_npz", "staged_dir"]
+__all__ = [
+    "atomic_path",
+    "atomic_write",
+    "check_writable",
+    "load_npz",
+    "load_yaml",
+    "save_json",
+    "save_npz",
+    "staged_dir",
+]
 
 
 def check_writable(paths: Iterable[str | Path], overwrite: bool) -> None:
@@ -119,3 +128,25 @@ def save_json(path: str | Path, data: Any, overwrite: bool = False) -> Path:
     """Write json atomically (NaN/inf refused)."""
     text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     return atomic_write(path, lambda tmp: tmp.write_text(text), overwrite)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text safely (a ``yaml.SafeLoader`` subclass: no code runs) and refuse a
+    mapping that gives the same key twice (plain ``safe_load`` keeps the last silently).
+
+    Raises:
+        yaml.YAMLError: on bad YAML, duplicate keys included (with the line and column).
+    """
+    import yaml
+
+    class UniqueKeyLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return yaml.load(text, Loader=UniqueKeyLoader)  # a SafeLoader subclass: no code runs

@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import ConstraintError, ScenarioError
 from .guidance.guided import GuidanceConfig
+from .io import load_yaml
 from .losses import (
     FootSkateLoss,
     GoalLoss,
@@ -563,24 +564,6 @@ def _check_finite_tree(v: Any, name: str) -> None:
             _check_finite_tree(x, f"{name}[{i}]")
 
 
-def _unique_key_loader() -> type:
-    """A ``yaml.SafeLoader`` that refuses a mapping with the same key twice (plain
-    ``safe_load`` keeps the last one silently)."""
-    import yaml
-
-    class UniqueKeyLoader(yaml.SafeLoader):
-        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-            seen: set[Any] = set()
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if key in seen:
-                    raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-                seen.add(key)
-            return super().construct_mapping(node, deep=deep)
-
-    return UniqueKeyLoader
-
-
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a YAML scenario file (safe loading: no code runs; a key given
     twice is an error; relative model paths are resolved against the file's folder)."""
@@ -594,7 +577,7 @@ def load_scenario(path: str | Path) -> Scenario:
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{p}: not a UTF-8 text file") from exc
     try:
-        data = yaml.load(text, Loader=_unique_key_loader())  # a SafeLoader subclass: no code runs
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""

@@ -36,19 +36,19 @@ import logging
 from itertools import pairwise
 
 import numpy as np
-from scipy.ndimage import binary_closing, uniform_filter1d
+from scipy.ndimage import uniform_filter1d
 
 from ..motion.motion import Motion
 from .footclean import (
     _LEGS,
     FootCleanResult,
-    _drop_short,
     _facing,
     _read_joints,
     _result,
     _smoothstep,
     _solve_leg,
     _spans,
+    _tidy_contacts,
 )
 
 __all__ = ["detect_stance", "plant_footsteps"]
@@ -57,11 +57,6 @@ logger = logging.getLogger(__name__)
 
 _FULL_LIFT_STEP = 0.2  # metres: steps at least this long get the whole swing height
 _FULL_LIFT_FRAMES = 4  # swings at least this many frames long get the whole swing height
-
-
-def _smootherstep(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0.0, 1.0)
-    return x * x * x * (x * (6.0 * x - 15.0) + 10.0)
 
 
 def detect_stance(
@@ -80,6 +75,11 @@ def detect_stance(
     ``min_frames`` dropped.
     """
     _, joints, fps = _read_joints(joints, fps)
+    return _stance(joints, fps, low_height, still_speed, min_frames)
+
+
+def _stance(joints: np.ndarray, fps: float, low_height: float, still_speed: float, min_frames: int) -> np.ndarray:
+    """:func:`detect_stance` on checked joints (float ``(T >= 2, 22, 3)``, ``fps > 0``)."""
     if low_height <= 0 or still_speed < 0 or not isinstance(min_frames, int) or min_frames < 1:
         raise ValueError("low_height must be > 0, still_speed >= 0 and min_frames an integer >= 1")
     T = joints.shape[0]
@@ -87,16 +87,12 @@ def detect_stance(
     low = np.zeros((T, 2), dtype=bool)
     for side, (_, _, ankle, toe) in enumerate(_LEGS):
         foot = 0.5 * (joints[:, ankle] + joints[:, toe])
-        grad = np.gradient(foot[:, [0, 2]], axis=0) if T > 1 else np.zeros((T, 2))
+        grad = np.gradient(foot[:, [0, 2]], axis=0)
         speed[:, side] = uniform_filter1d(np.linalg.norm(grad, axis=-1) * fps, 3, mode="nearest")
         height = np.minimum(joints[:, ankle, 1], joints[:, toe, 1])
         low[:, side] = height < np.percentile(height, 5) + low_height
     slower = np.stack([speed[:, 0] <= speed[:, 1], speed[:, 1] <= speed[:, 0]], axis=-1)
-    stance = low & (slower | (speed < still_speed))
-    for side in range(2):
-        closed = binary_closing(np.pad(stance[:, side], 1), structure=np.ones(3, dtype=bool))[1:-1]
-        stance[:, side] = _drop_short(closed | stance[:, side], min_frames)
-    return stance
+    return _tidy_contacts(low & (slower | (speed < still_speed)), min_frames)
 
 
 def _split_sliding(xz: np.ndarray, start: int, end: int, max_slide: float, gap: int = 3) -> list[tuple[int, int]]:
@@ -239,7 +235,7 @@ def plant_footsteps(
         raise ValueError("swing_height must be >= 0, max_slide and max_swing > 0")
     if not isinstance(blend, int) or blend < 0:
         raise ValueError(f"blend must be an integer >= 0, got {blend!r}")
-    stance = detect_stance(joints, rate, low_height, still_speed, min_frames)
+    stance = _stance(joints, rate, low_height, still_speed, min_frames)
     out = joints.copy()
     contacts = np.zeros((joints.shape[0], 4), dtype=bool)
     forward = _facing(joints)

@@ -22,7 +22,7 @@ import torch
 from ..data.dataset import ProcessedData, WindowSampler, build_dataset, cache_dir, feature_stats
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
-from ..io import atomic_write
+from ..io import atomic_write, load_yaml
 from ..models.checkpoint import save_model
 from ..models.denoiser import PREDICTIONS, x0_from_output
 from ..models.text import get_text_encoder
@@ -110,14 +110,14 @@ class TrainConfig:
 
 
 def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML training config, validating keys and types."""
+    """Read a YAML training config (a key given twice is an error), validating keys and types."""
     import yaml
 
     p = Path(path)
     if not p.is_file():
         raise MotionLGDError(f"training config not found: {p}")
     try:
-        raw = yaml.safe_load(p.read_text()) or {}
+        raw = load_yaml(p.read_text()) or {}
     except yaml.YAMLError as exc:
         raise MotionLGDError(f"{p}: invalid YAML ({exc})") from exc
     if not isinstance(raw, dict):

@@ -77,6 +77,7 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, toy_data):
     [
         ("name: x\nbatchsize: 3\n", "unknown setting"),
         ("name: [\n", "invalid YAML"),
+        ("name: x\nlr: 0.1\nlr: 0.2\n", r"invalid YAML .*duplicate key 'lr'"),
         ("name: x\nprediction: eps\n", "prediction must be one of"),
         ("name: x\nloss_weighting: snr_plus_one\n", "loss_weighting must be"),
     ],
