@@ -142,13 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--text", default="", help="description stored with the motion")
     im.add_argument("--overwrite", action="store_true")
 
-    ev = add_parser("eval", help="compare unguided, DPS and LGD-MC (n=4/16/64) on a scenario suite")
-    ev.add_argument("suite", nargs="?", default="full", choices=["full", "quick"], help="full: 24 scenarios; quick: 4")
+    ev = add_parser("eval", help="compare unguided, precise, DPS and LGD-MC on a scenario suite")
+    ev.add_argument("suite", nargs="?", default="full", choices=["full", "quick"], help="full: 30 scenarios; quick: 4")
     ev.add_argument("-o", "--out", required=True, help="output folder (results.json, samples.csv, table.md, plot.png)")
     ev.add_argument("--seeds", type=int, help="samples (seeds) per scenario (default 4; quick 2)")
     ev.add_argument("--steps", type=int, help="sampling steps (default 50; quick 20)")
     ev.add_argument("--scale", type=float, help="guidance scale (default: the scenarios' default)")
-    ev.add_argument("--methods", help="comma-separated subset of unguided,dps,lgd_mc_4,lgd_mc_16,lgd_mc_64")
+    ev.add_argument(
+        "--methods",
+        help="comma-separated subset of unguided,precise,dps,lgd_mc_4,lgd_mc_16,lgd_mc_64 "
+        "(default: unguided,precise,dps,lgd_mc_16)",
+    )
     ev.add_argument("--model", help="model folder (default: the shipped model)")
     ev.add_argument("--device", default="cpu")
     ev.add_argument("--overwrite", action="store_true")
@@ -395,22 +399,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``motionlgd eval``."""
     import time
 
-    from .eval.suite import METHODS, aggregate, build_suite, markdown_table, run_suite, write_results
+    from .eval.suite import DEFAULT_METHODS, METHODS, aggregate, build_suite, markdown_table, run_suite, write_results
     from .generation import resolve_model
     from .io import check_writable
 
     out = Path(args.out)
     check_writable([out / n for n in ("results.json", "samples.csv", "table.md", "plot.png")], args.overwrite)
     quick = args.suite == "quick"
-    methods = METHODS
+    methods = tuple(m for m in METHODS if m.name in DEFAULT_METHODS)
     if args.methods:
         wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
         unknown = sorted(set(wanted) - {m.name for m in METHODS})
         if unknown:
             raise MotionLGDError(f"--methods: unknown method(s) {unknown}; choose from {[m.name for m in METHODS]}")
         methods = tuple(m for m in METHODS if m.name in wanted)
-    if quick and not args.methods:
-        methods = tuple(m for m in METHODS if m.name in ("unguided", "dps", "lgd_mc_16"))
     seeds = args.seeds or (2 if quick else 4)
     steps = args.steps or (20 if quick else 50)
     model = resolve_model({"path": args.model} if args.model else {}, args.device)

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from .control.precise import precise_setup
 from .diffusion.samplers import sample_ddim, sample_ddpm
 from .errors import NumericalError, ScenarioError
-from .eval import metrics as M
+from .eval.sample import sample_metrics
 from .guidance.guided import GuidanceConfig, GuidedDenoiser
 from .losses.base import DecodedMotion, make_objective
-from .losses.path import PolylinePath
 from .models.bundle import MotionModel
 from .motion.humanml3d import recover_from_ric
 from .motion.motion import Motion
@@ -80,39 +80,13 @@ def resolve_model(spec: dict[str, Any] | None = None, device: str | torch.device
     return load_model(spec.get("path"), device=device)
 
 
-def sample_metrics(joints: np.ndarray, scenario: Scenario, fps: float) -> dict[str, float]:
-    """Control and quality metrics of one sample ``(T, 22, 3)`` for a scenario (metres)."""
-    out: dict[str, float] = {}
-    if scenario.path is not None:
-        if scenario.path.get("mode", "timed") == "timed":
-            targets = scenario.path_targets()
-            assert targets is not None
-            pe = M.path_error(joints, targets[: len(joints)])
-        else:  # time-free: distance to the nearest point of the path
-            pe = M.path_distance(
-                joints, PolylinePath(scenario.path["points"], scenario.path.get("smooth", False)).points
-            )
-        out["path_error_mean_m"], out["path_error_max_m"] = pe["mean"], pe["max"]
-    wps = scenario.waypoint_list()
-    if wps:
-        we = M.waypoint_error(joints, [w.frame(fps, len(joints)) for w in wps], np.array([w.position for w in wps]))
-        out["waypoint_error_mean_m"], out["waypoint_error_max_m"] = we["mean"], we["max"]
-    if scenario.goal is not None:
-        out["goal_error_m"] = float(np.linalg.norm(joints[-1, 0, [0, 2]] - np.asarray(scenario.goal["position"])))
-    shapes = scenario.obstacle_shapes()
-    if shapes:
-        mode = scenario.obstacles.get("joints", "root") if scenario.obstacles else "root"
-        op = M.obstacle_penetration(joints, shapes, mode)
-        out["obstacle_penetrated"], out["obstacle_max_depth_m"] = op["penetrated"], op["max_depth"]
-    out["foot_skating_ratio"] = M.foot_skating_ratio(joints)
-    out["root_speed_mps"] = M.root_speed(joints, fps)
-    out["jerk"] = M.mean_jerk(joints, fps)
+def _mean(rows: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean of each numeric metric; ``constraints_met`` becomes the share of samples meeting all."""
+    keys = [k for k, v in (rows[0].items() if rows else []) if isinstance(v, (int, float))]
+    out = {k: float(np.mean([r[k] for r in rows])) for k in keys}
+    if rows and "constraints_met" in rows[0]:
+        out["constraints_met"] = float(np.mean([all(r["constraints_met"].values()) for r in rows]))
     return out
-
-
-def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
-    keys = rows[0].keys() if rows else []
-    return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 
 def _cleanup_method(clean_feet: bool | str | None, scenario: Scenario) -> str | None:
@@ -215,13 +189,26 @@ def generate(
     position, heading = scenario.start_pose()
     to_world = world_transform(position, heading)
     loss = scenario.build_loss()
+    guide_loss, precise = loss, None
+    if gcfg.method == "precise" and scenario.has_control():
+        precise = precise_setup(scenario, loss, model, N, gcfg.route_weight)
+        guide_loss = precise.guide_loss
+        if precise.plan is not None:
+            for w in precise.plan.warnings:
+                log.warning(w)
+        if precise.root_cond is not None:
+            cond["root_cond"] = precise.root_cond
     denoiser: Any = base
     guided = None
-    if scenario.has_control() and gcfg.method != "none" and gcfg.scale > 0:
-        objective = make_objective(loss, model.mean, model.std, model.fps, to_world)
+    if guide_loss.items and gcfg.method != "none" and gcfg.scale > 0:
+        objective = make_objective(guide_loss, model.mean, model.std, model.fps, to_world)
         mc_gen = torch.Generator(device="cpu").manual_seed(scenario.seed + 7919)
         guided = GuidedDenoiser(base, objective, model.schedule, gcfg, generator=mc_gen)
         denoiser = guided
+
+    def _wrap(den: Any) -> Any:
+        return precise.wrap(den, model) if precise is not None else den
+
     sched = model.schedule.respace(min(scenario.sampler.get("steps", 100), model.schedule.num_steps))
     name = scenario.sampler.get("name", "ddim")
     t0 = time.time()
@@ -229,10 +216,13 @@ def generate(
     def _run(den: Any) -> torch.Tensor:
         g = torch.Generator(device="cpu").manual_seed(scenario.seed)
         shape = (N, T, model.net.input_feats)
-        if name == "ddpm":
-            return sample_ddpm(den, sched, shape, cond, generator=g, device=dev, progress=progress)
-        eta = scenario.sampler.get("eta", 0.0)
-        return sample_ddim(den, sched, shape, cond, eta=eta, generator=g, device=dev, progress=progress)
+        den = _wrap(den)
+        # no autograd graphs unless guidance differentiates (it enables gradients itself)
+        with torch.inference_mode() if guided is None else torch.no_grad():
+            if name == "ddpm":
+                return sample_ddpm(den, sched, shape, cond, generator=g, device=dev, progress=progress)
+            eta = scenario.sampler.get("eta", 0.0)
+            return sample_ddim(den, sched, shape, cond, eta=eta, generator=g, device=dev, progress=progress)
 
     retried = None
     try:
@@ -275,15 +265,15 @@ def generate(
             skating_raw.append(fixed.metrics["skating_before"])
     per_sample = []
     for i in range(N):
-        row = sample_metrics(joints_np[i], scenario, model.fps)
+        row = sample_metrics(joints_np[i], scenario, model.fps, precise.plan if precise is not None else None)
         if cleanup:
             row["foot_skating_before_cleanup"] = skating_raw[i]
         for k, v in terms.items():
             row[f"loss_{k}"] = float(v[i])
         per_sample.append(row)
     metrics: dict[str, Any] = {
-        "method": gcfg.method if guided is not None else "none",
-        "n": gcfg.n if (guided is not None and gcfg.method == "lgd_mc") else None,
+        "method": gcfg.method if (guided is not None or precise is not None) else "none",
+        "n": gcfg.n if (guided is not None and gcfg.method in ("lgd_mc", "precise")) else None,
         "scale": guided.config.scale if guided is not None else 0.0,
         "sampler": name,
         "steps": sched.num_steps,
@@ -297,6 +287,8 @@ def generate(
         "per_sample": per_sample,
         "mean": _mean(per_sample),
     }
+    if precise is not None and precise.plan is not None:
+        metrics["route"] = precise.plan.summary()
     if guided is not None:
         metrics["guidance"] = guided.summary()
         if retried is not None:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ConstraintError, ScenarioError
-from .guidance.guided import GuidanceConfig
+from .guidance.guided import METHOD_NAMES, GuidanceConfig
 from .io import load_yaml
 from .losses import (
     FootSkateLoss,
@@ -508,14 +508,13 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
                 "stop",
                 "clip_grad",
                 "repeats",
+                "route_weight",
             },
         )
         out_g: dict[str, Any] = {}
         if "method" in g:
-            out_g["method"] = _str(g["method"], "guidance.method", {"none", "dps", "lgd_mc", "lgd-mc"}).replace(
-                "-", "_"
-            )
-        for k in ("scale", "r_multiplier", "start", "stop"):
+            out_g["method"] = _str(g["method"], "guidance.method", {*METHOD_NAMES, "lgd-mc"}).replace("-", "_")
+        for k in ("scale", "r_multiplier", "start", "stop", "route_weight"):
             if k in g:
                 out_g[k] = _num(g[k], f"guidance.{k}", min=0)
         if "n" in g:

@@ -20,10 +20,21 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import Scenario, parse_scenario
+from ..scenario import Scenario
+from .body_realism import body_realism
 from .realism import realism_score
+from .scenarios import build_suite
 
-__all__ = ["METHODS", "Method", "aggregate", "build_suite", "markdown_table", "run_suite", "write_results"]
+__all__ = [
+    "DEFAULT_METHODS",
+    "METHODS",
+    "Method",
+    "aggregate",
+    "build_suite",
+    "markdown_table",
+    "run_suite",
+    "write_results",
+]
 
 log = logging.getLogger(__name__)
 
@@ -39,115 +50,12 @@ class Method:
 
 METHODS = (
     Method("unguided", "none"),
+    Method("precise", "precise", 16),
     Method("dps", "dps"),
     Method("lgd_mc_4", "lgd_mc", 4),
     Method("lgd_mc_16", "lgd_mc", 16),
     Method("lgd_mc_64", "lgd_mc", 64),
 )
-
-
-def _curve(kind: str, length: float, bend: float) -> list[list[float]]:
-    s = np.linspace(0, 1, 9)
-    if kind == "straight":
-        pts = np.stack([0 * s, length * s], 1)
-    elif kind == "arc":
-        r = length / max(abs(bend), 1e-3)
-        ang = s * bend
-        pts = np.stack([np.sign(bend) * r * (1 - np.cos(ang)), r * np.sin(np.abs(ang))], 1)
-    elif kind == "s":
-        pts = np.stack([bend * np.sin(2 * np.pi * s), length * s], 1)
-    else:  # zigzag
-        pts = np.stack([bend * (np.abs((s * 4) % 2 - 1) - 0.5), length * s], 1)
-    return pts.round(3).tolist()
-
-
-def build_suite(quick: bool = False) -> list[Scenario]:
-    """The evaluation scenarios: paths, obstacle courses, waypoints and goals (24; 4 if ``quick``)."""
-    specs: list[dict[str, Any]] = []
-    for i, (kind, length, bend) in enumerate(
-        [
-            ("straight", 5.0, 0),
-            ("arc", 5.0, 1.2),
-            ("arc", 5.0, -1.2),
-            ("arc", 4.5, 2.0),
-            ("s", 5.5, 1.0),
-            ("s", 5.0, -0.8),
-            ("zigzag", 5.0, 1.2),
-            ("arc", 6.0, -0.6),
-        ]
-    ):
-        specs.append(
-            {
-                "name": f"path_{i}_{kind}",
-                "duration": 6.0,
-                "path": {"points": _curve(kind, length, bend), "smooth": kind != "zigzag"},
-            }
-        )
-    rng = np.random.default_rng(0)
-    for i in range(8):
-        n_obs = 1 + i % 3
-        zs = np.linspace(1.5, 4.5, n_obs)
-        shapes = []
-        for z in zs:
-            x = float(rng.uniform(-0.25, 0.25))
-            if i % 4 == 3:
-                shapes.append(
-                    {
-                        "type": "box",
-                        "center": [round(x, 2), round(float(z), 2)],
-                        "size": [0.7, 0.4],
-                        "angle": round(float(rng.uniform(-30, 30)), 1),
-                    }
-                )
-            else:
-                shapes.append(
-                    {
-                        "type": "disc",
-                        "center": [round(x, 2), round(float(z), 2)],
-                        "radius": round(float(rng.uniform(0.25, 0.45)), 2),
-                    }
-                )
-        specs.append(
-            {
-                "name": f"obstacles_{i}",
-                "duration": 6.0,
-                "path": {"points": [[0, 0], [0, 6.0]]},
-                "obstacles": {"shapes": shapes, "margin": 0.15, "weight": 10.0},
-            }
-        )
-    for i, (side, shape) in enumerate([(2.0, "square"), (2.5, "triangle"), (1.5, "square"), (3.0, "line")]):
-        if shape == "square":
-            pts = [[0, side], [side, side], [side, 0], [0, 0]]
-        elif shape == "triangle":
-            pts = [[0, side], [-side, side / 2], [0, 0]]
-        else:
-            pts = [[0, side], [-side / 2, side * 1.5]]
-        times = np.linspace(0, 9.0, len(pts) + 1)[1:]
-        specs.append(
-            {
-                "name": f"waypoints_{i}_{shape}",
-                "duration": 9.5,
-                "start": {"position": [0, 0], "heading": 0},
-                "waypoints": {"points": [{"position": p, "time": round(float(t), 2)} for p, t in zip(pts, times)]},
-            }
-        )
-    for i, (gx, gz, r) in enumerate([(0.0, 5.0, 0.5), (1.5, 4.5, 0.4), (-1.0, 5.0, 0.6), (0.5, 4.0, 0.35)]):
-        specs.append(
-            {
-                "name": f"goal_{i}",
-                "duration": 6.0,
-                "start": {"position": [0, 0], "heading": 0},
-                "goal": {"position": [gx, gz]},
-                "obstacles": {
-                    "shapes": [{"type": "disc", "center": [gx / 2, gz / 2], "radius": r}],
-                    "margin": 0.15,
-                    "weight": 10.0,
-                },
-            }
-        )
-    if quick:
-        specs = [specs[0], specs[9], specs[16], specs[20]]
-    return [parse_scenario({"prompt": "a person walks forward", **s}) for s in specs]
 
 
 def run_suite(
@@ -200,10 +108,15 @@ def _ci(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), float(half)
 
 
+#: Methods ``motionlgd eval`` runs unless ``--methods`` says otherwise.
+DEFAULT_METHODS = ("unguided", "precise", "dps", "lgd_mc_16")
+
 METRIC_KEYS = (
     ("path_error_mean_m", "path err (cm)", 100.0),
+    ("path_detour_mean_m", "forced detour (cm)", 100.0),
     ("waypoint_error_mean_m", "waypoint err (cm)", 100.0),
     ("goal_error_m", "goal err (cm)", 100.0),
+    ("all_constraints_met", "all met", 1.0),
     ("obstacle_penetrated", "penetration rate", 1.0),
     ("obstacle_max_depth_m", "max depth (cm)", 100.0),
     ("foot_skating_ratio", "foot skate", 1.0),
@@ -221,6 +134,9 @@ def aggregate(rows: list[dict[str, Any]], methods: tuple[Method, ...] = METHODS)
         if not mine:
             continue
         agg: dict[str, Any] = {"samples": len(mine)}
+        for r in mine:
+            if r.get("constraints_met"):
+                r["all_constraints_met"] = float(all(r["constraints_met"].values()))
         for key, _, scale in METRIC_KEYS:
             vals = [r[key] * scale for r in mine if key in r]
             if vals:
@@ -229,6 +145,8 @@ def aggregate(rows: list[dict[str, Any]], methods: tuple[Method, ...] = METHODS)
         samples = [r["joints"][:120] for r in mine if len(r["joints"]) >= 120]
         if m.name != methods[0].name and len(ref) > 2 and len(samples) > 2:
             agg["realism_fd"] = realism_score(np.stack(samples), np.stack(ref))
+        if len(mine) > 2:
+            agg["body_fd"] = body_realism([r["joints"] for r in mine])
         out[m.name] = agg
     return out
 
@@ -240,9 +158,9 @@ def markdown_table(agg: dict[str, dict[str, Any]]) -> str:
     head = (
         "| method | "
         + " | ".join(label for _, label in cols)
-        + " | realism FD (lower = closer to unguided) | ms / step | x DPS |"
+        + " | body FD to real walking | realism FD to unguided | ms / step | x DPS |"
     )
-    sep = "|" + "---|" * (len(cols) + 4)
+    sep = "|" + "---|" * (len(cols) + 5)
     lines = [head, sep]
     for name, a in agg.items():
         cells = []
@@ -255,7 +173,8 @@ def markdown_table(agg: dict[str, dict[str, Any]]) -> str:
         t = a["time_per_step_s"][0]
         rel = f"{t / base_t:.2f}" if base_t == base_t and base_t > 0 else "-"
         fd = f"{a['realism_fd']:.2f}" if "realism_fd" in a else "(reference)"
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {fd} | {t * 1000:.0f} | {rel} |")
+        bfd = f"{a['body_fd']:.2f}" if "body_fd" in a else "-"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {bfd} | {fd} | {t * 1000:.0f} | {rel} |")
     return "\n".join(lines)
 
 

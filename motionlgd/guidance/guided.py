@@ -31,14 +31,16 @@ from ..errors import NumericalError
 from ..types import Cond, Denoiser
 from .schedules import Schedule, resolve_r_schedule, resolve_scale_schedule
 
-__all__ = ["GuidanceConfig", "GuidedDenoiser", "Objective", "mc_log_likelihood"]
+__all__ = ["METHOD_NAMES", "GuidanceConfig", "GuidedDenoiser", "Objective", "mc_log_likelihood"]
 
 log = logging.getLogger(__name__)
 
 #: Loss on normalised x0 samples: ``(..., B, T, D) -> (..., B)`` (metres-based, >= 0).
 Objective = Callable[[torch.Tensor], torch.Tensor]
 
-Method = Literal["none", "dps", "lgd_mc"]
+Method = Literal["none", "dps", "lgd_mc", "precise"]
+#: The guidance methods, by name.
+METHOD_NAMES: tuple[str, ...] = ("none", "dps", "lgd_mc", "precise")
 
 
 @dataclass
@@ -46,7 +48,11 @@ class GuidanceConfig:
     """Guidance knobs.
 
     Attributes:
-        method: "none", "dps" (point estimate) or "lgd_mc" (Monte Carlo).
+        method: "precise" (the default: the scenario's path, waypoints and goal are
+            planned as a pelvis route and held exactly by the sampler, see
+            :mod:`motionlgd.control`; LGD-MC steers the losses a route cannot express),
+            "lgd_mc" (Monte Carlo loss guidance on everything), "dps" (point estimate)
+            or "none". Inside this wrapper "precise" guides like "lgd_mc".
         scale: guidance scale ``s``; 0 disables guidance exactly. The default (5, with the
             ``x0`` schedule) was chosen on the shipped model by the evaluation suite
             (scale 5 against 10: lower path, waypoint and goal errors for DPS and LGD-MC)
@@ -61,9 +67,11 @@ class GuidanceConfig:
         clip_grad: per-sample L2 clip of ``g`` (None = off); triggers are counted.
         repeats: gradient steps per timestep (>1: ascent on log p(y | x_t) in x_t space
             before the final correction).
+        route_weight: ("precise") weight of a guidance term pulling the model's own,
+            un-imputed pelvis towards the planned route, so the body walks it (0 = off).
     """
 
-    method: Method = "lgd_mc"
+    method: Method = "precise"
     scale: float = 5.0
     n: int = 10
     r_schedule: str | Schedule = "sqrt_one_minus_abar"
@@ -73,12 +81,13 @@ class GuidanceConfig:
     stop: float = 0.9
     clip_grad: float | None = None
     repeats: int = 1
+    route_weight: float = 0.0
 
     def __post_init__(self) -> None:
         self.method = self.method.replace("-", "_")  # type: ignore[assignment]
-        if self.method not in ("none", "dps", "lgd_mc"):
-            raise ValueError(f"unknown guidance method {self.method!r}; use 'none', 'dps' or 'lgd_mc'")
-        for name in ("scale", "r_multiplier"):
+        if self.method not in METHOD_NAMES:
+            raise ValueError(f"unknown guidance method {self.method!r}; use one of {list(METHOD_NAMES)}")
+        for name in ("scale", "r_multiplier", "route_weight"):
             v = getattr(self, name)
             if not math.isfinite(v) or v < 0:
                 raise ValueError(f"guidance {name} must be a finite number >= 0, got {v}")
@@ -171,7 +180,7 @@ class GuidedDenoiser:
             return self.denoiser(x_t, t, cond)
         abar = torch.as_tensor(self.schedule.alphas_cumprod[t_int], dtype=torch.float64)
         s_t = float(self.config.scale * self._s(abar))
-        r_t = float(self.config.r_multiplier * self._r(abar)) if self.config.method == "lgd_mc" else 0.0
+        r_t = float(self.config.r_multiplier * self._r(abar)) if self.config.method != "dps" else 0.0
         r = torch.tensor(r_t, device=x_t.device)
         sq1m = math.sqrt(1.0 - float(abar))
         x_cur = x_t.detach()

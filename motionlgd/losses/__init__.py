@@ -11,7 +11,7 @@ from typing import Any
 
 from .base import DecodedMotion, LossFn, WeightedSum, get_loss, make_objective, register_loss, registered_losses
 from .obstacles import ObstacleLoss, RegionLoss
-from .path import GoalLoss, NearestPathLoss, PathLoss, PolylinePath, catmull_rom
+from .path import GoalLoss, NearestPathLoss, PathLoss, PolylinePath, RouteLoss, catmull_rom
 from .regularizers import FootSkateLoss, SmoothnessLoss
 from .shapes import Box, Disc, Polygon, Shape, shape_from_dict
 from .waypoints import Waypoint, WaypointLoss
@@ -29,6 +29,7 @@ __all__ = [
     "Polygon",
     "PolylinePath",
     "RegionLoss",
+    "RouteLoss",
     "Shape",
     "SmoothnessLoss",
     "Waypoint",

@@ -9,7 +9,7 @@ import torch
 
 from .base import DecodedMotion
 
-__all__ = ["GoalLoss", "NearestPathLoss", "PathLoss", "PolylinePath", "catmull_rom"]
+__all__ = ["GoalLoss", "NearestPathLoss", "PathLoss", "PolylinePath", "RouteLoss", "catmull_rom"]
 
 
 def catmull_rom(points: np.ndarray, samples_per_segment: int = 16) -> np.ndarray:
@@ -135,3 +135,20 @@ class GoalLoss:
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         g = torch.as_tensor(self.goal, dtype=motion.joints.dtype, device=motion.joints.device)
         return ((motion.root_xz[..., -1, :] - g) ** 2).sum(-1)
+
+
+class RouteLoss:
+    """Follow a given per-frame route ``(T, 2)`` (x, z) metres: mean over frames of
+    ``|root_xz(t) - route(t)|^2`` (m^2), ``(...,)``. Frames past the route's end are
+    compared with its last point."""
+
+    needs_features = False
+
+    def __init__(self, route: np.ndarray) -> None:
+        self.route = np.asarray(route, dtype=np.float64)
+
+    def __call__(self, motion: DecodedMotion) -> torch.Tensor:
+        T = motion.num_frames
+        idx = np.minimum(np.arange(T), len(self.route) - 1)
+        tgt = torch.as_tensor(self.route[idx], dtype=motion.joints.dtype, device=motion.joints.device)
+        return ((motion.root_xz - tgt) ** 2).sum(-1).mean(-1)

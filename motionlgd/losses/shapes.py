@@ -73,8 +73,8 @@ class Box(Shape):
         local = torch.stack([c * d[..., 0] - s * d[..., 1], s * d[..., 0] + c * d[..., 1]], dim=-1)
         q = local.abs() - _as(points, self.size) / 2
         outside = torch.sqrt((q.clamp(min=0) ** 2).sum(-1) + 1e-12) - 1e-6
-        inside = q.max(dim=-1).values.clamp(max=0)
-        return outside * (q.max(dim=-1).values > 0) + inside
+        qmax = torch.maximum(q[..., 0], q[..., 1])  # (a 2-way max; .max(dim) is far slower here)
+        return outside * (qmax > 0) + qmax.clamp(max=0)
 
     def to_dict(self) -> dict[str, Any]:
         """Scenario/render description."""

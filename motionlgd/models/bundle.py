@@ -57,7 +57,8 @@ class MotionModel:
             )
         if not (torch.isfinite(self.mean).all() and torch.isfinite(self.std).all() and (self.std > 0).all()):
             raise ShapeError("mean/std must be finite and std positive")
-        self.net.eval()
+        # sampling never trains: no parameter gradients (guidance differentiates w.r.t. x_t only)
+        self.net.eval().requires_grad_(False)
 
     @property
     def device(self) -> torch.device:

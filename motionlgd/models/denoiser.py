@@ -37,8 +37,9 @@ def x0_from_output(out: torch.Tensor, x_t: torch.Tensor, abar_t: torch.Tensor, p
 class ModelDenoiser:
     """Wraps an MDM-style module ``model(x, t, text_emb=None, mask=None)`` as a Denoiser.
 
-    Reads ``cond["text_emb"]`` ``(B, E)`` (optional) and ``cond["mask"]`` ``(B, T)`` bool
-    (optional). ``schedule`` is the model's full training schedule. ``prediction`` says
+    Reads ``cond["text_emb"]`` ``(B, E)`` (optional), ``cond["mask"]`` ``(B, T)`` bool
+    (optional) and ``cond["root_cond"]`` ``(B, T, C)`` (optional; passed only to a module
+    built with a root condition, see :func:`motionlgd.models.transformer.root_condition`). ``schedule`` is the model's full training schedule. ``prediction`` says
     what the module outputs (``"x0"`` as MDM, or ``"v"``); the denoiser always returns x0.
     """
 
@@ -52,7 +53,10 @@ class ModelDenoiser:
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor:
         """``x_t (B, T, D)``, ``t (B,)`` -> ``x0 (B, T, D)``."""
-        out = self.model(x_t, t, text_emb=cond.get("text_emb"), mask=cond.get("mask"))
+        extra = {}
+        if cond.get("root_cond") is not None and getattr(self.model, "root_cond", 0):
+            extra["root_cond"] = cond["root_cond"]
+        out = self.model(x_t, t, text_emb=cond.get("text_emb"), mask=cond.get("mask"), **extra)
         if self.prediction == "x0":
             return out
         if self._abar is None or self._abar.device != x_t.device:
@@ -81,8 +85,9 @@ class ClassifierFreeGuidance:
         B = x_t.shape[0]
         both = dict(cond)
         both["text_emb"] = torch.cat([emb, torch.zeros_like(emb)])
-        if cond.get("mask") is not None:
-            both["mask"] = torch.cat([cond["mask"], cond["mask"]])
+        for key in ("mask", "root_cond"):  # the route holds for both halves
+            if cond.get(key) is not None:
+                both[key] = torch.cat([cond[key], cond[key]])
         out = self.denoiser(torch.cat([x_t, x_t]), torch.cat([t, t]), both)
         x0_c, x0_u = out[:B], out[B:]
         return x0_u + self.scale * (x0_c - x0_u)

@@ -15,7 +15,24 @@ from torch import nn
 
 from ..errors import CheckpointError, ShapeError
 
-__all__ = ["MDM", "MDM_HUMANML_DEFAULTS", "PositionalEncoding", "TimestepEmbedder"]
+__all__ = ["MDM", "MDM_HUMANML_DEFAULTS", "ROOT_COND_SCALE", "PositionalEncoding", "TimestepEmbedder", "root_condition"]
+
+#: Metres per unit of the root-condition position channels (keeps them near unit scale).
+ROOT_COND_SCALE = 3.0
+
+
+def root_condition(root_xz: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """The model's root-trajectory condition ``(..., T, 3)``: ``[x / s, z / s, mask]``.
+
+    Args:
+        root_xz: ``(..., T, 2)`` pelvis ground positions in metres, in the motion's
+            canonical frame (first frame at the origin, facing +z), ``s = ROOT_COND_SCALE``.
+        mask: ``(..., T)`` bool or 0/1, True where the position is constrained; positions
+            of unconstrained frames are zeroed.
+    """
+    m = mask.to(root_xz.dtype)[..., None]
+    return torch.cat([root_xz / ROOT_COND_SCALE * m, m], dim=-1)
+
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +129,10 @@ class MDM(nn.Module):
         arch: only ``"trans_enc"`` is supported.
         cond_mask_prob: probability of dropping the text condition during training.
         max_len: length of the positional-encoding table.
+        root_cond: channels of the optional per-frame root-trajectory condition (0 = none,
+            the MDM architecture; 3 = ``[x, z, mask]``, see :func:`root_condition`). Its
+            input layer ``embed_root`` starts at zero, so a model fine-tuned from an
+            unconditioned one starts out identical to it.
     """
 
     def __init__(
@@ -128,6 +149,7 @@ class MDM(nn.Module):
         arch: str = "trans_enc",
         cond_mask_prob: float = 0.1,
         max_len: int = 5000,
+        root_cond: int = 0,
         **kwargs: Any,
     ) -> None:
         super().__init__()
@@ -150,6 +172,9 @@ class MDM(nn.Module):
         self.clip_dim = clip_dim
         self.arch = arch
         self.cond_mask_prob = cond_mask_prob
+        if int(root_cond) != root_cond or root_cond < 0:
+            raise ValueError(f"root_cond must be an integer >= 0, got {root_cond!r}")
+        self.root_cond = int(root_cond)
 
         self.input_process = _InputProcess(self.input_feats, latent_dim)
         self.sequence_pos_encoder = PositionalEncoding(latent_dim, dropout, max_len=max_len)
@@ -160,6 +185,10 @@ class MDM(nn.Module):
         self.embed_timestep = TimestepEmbedder(latent_dim, self.sequence_pos_encoder)
         self.embed_text = nn.Linear(clip_dim, latent_dim)
         self.output_process = _OutputProcess(self.input_feats, latent_dim)
+        if self.root_cond:
+            self.embed_root = nn.Linear(self.root_cond, latent_dim)
+            nn.init.zeros_(self.embed_root.weight)
+            nn.init.zeros_(self.embed_root.bias)
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor arguments (json-serialisable) that rebuild this model."""
@@ -176,6 +205,7 @@ class MDM(nn.Module):
             "arch": self.arch,
             "cond_mask_prob": self.cond_mask_prob,
             "max_len": int(self.sequence_pos_encoder.pe.shape[0]),
+            **({"root_cond": self.root_cond} if self.root_cond else {}),
         }
 
     def mask_cond(self, text_emb: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -191,6 +221,7 @@ class MDM(nn.Module):
         t: torch.Tensor,
         text_emb: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
+        root_cond: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Predict x0.
 
@@ -200,6 +231,9 @@ class MDM(nn.Module):
             text_emb: ``(B, E)`` text embeddings, or None for unconditional (zeros).
             mask: optional ``(B, T)`` bool, True on valid frames (padding is ignored
                 by attention). Official MDM checkpoints were trained without it.
+            root_cond: optional ``(B, T, root_cond)`` root-trajectory condition (see
+                :func:`root_condition`); ignored by a model built with ``root_cond=0``,
+                zeros (no constraint) when None.
 
         Returns:
             ``(B, T, D)`` predicted clean features x0 (normalised).
@@ -216,6 +250,12 @@ class MDM(nn.Module):
             raise ShapeError(f"text_emb must have shape ({B}, {self.clip_dim}), got {tuple(text_emb.shape)}")
         emb = emb + self.embed_text(self.mask_cond(text_emb.to(x.dtype)))[None]
         h = self.input_process(x.permute(1, 0, 2))  # (T, B, d)
+        if self.root_cond and root_cond is not None:
+            if root_cond.shape != (*x.shape[:2], self.root_cond):
+                raise ShapeError(
+                    f"root_cond must have shape {(*x.shape[:2], self.root_cond)}, got {tuple(root_cond.shape)}"
+                )
+            h = h + self.embed_root(root_cond.to(x.dtype).permute(1, 0, 2))
         seq = self.sequence_pos_encoder(torch.cat([emb, h], dim=0))
         pad = None
         if mask is not None:

@@ -29,6 +29,8 @@ from ..models.text import get_text_encoder
 from ..models.transformer import MDM
 from ..motion.humanml3d import recover_from_ric
 from ..motion.skeleton import FOOT_JOINTS
+from .init_model import init_from_model_folder
+from .root_masks import DEFAULT_MIX, training_root_condition
 
 __all__ = ["TrainConfig", "export_checkpoint", "load_config", "train"]
 
@@ -47,8 +49,12 @@ class TrainConfig:
     prediction), raised to at least ``min_snr_floor`` (0 = the paper's rule; 1 keeps the
     noisiest levels at the uniform weight), normalised to mean 1 over t: it moves effort
     to the low noise levels that shape the details. ``init_from`` starts a new run from the
-    EMA weights (and normalisation) of another run's training checkpoint; it is ignored
-    when the run resumes from its own checkpoint.
+    EMA weights (and normalisation) of another run's training checkpoint, or of a model
+    folder (``config.json`` + ``model.safetensors``, e.g. the shipped default model); it is
+    ignored when the run resumes from its own checkpoint. ``model.root_cond: 3`` trains a
+    root-conditioned network (the route as a per-frame input, see
+    :mod:`motionlgd.train.root_masks`); ``root_mask_mix`` sets the probabilities of its
+    mask patterns (none, every frame, keyframes, one span).
     """
 
     name: str = "default"
@@ -92,6 +98,7 @@ class TrainConfig:
     val_batches: int = 8
     checkpoint_minutes: float = 3.0
     threads: int | None = None
+    root_mask_mix: list[float] | None = None
 
     def check(self) -> None:
         """Raise :class:`MotionLGDError` for settings that cannot work together."""
@@ -99,6 +106,10 @@ class TrainConfig:
             raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
         if self.loss_weighting not in ("uniform", "min_snr"):
             raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
+        if self.root_mask_mix is not None and (
+            len(self.root_mask_mix) != 4 or min(self.root_mask_mix) < 0 or sum(self.root_mask_mix) <= 0
+        ):
+            raise MotionLGDError(f"root_mask_mix needs 4 probabilities >= 0, got {self.root_mask_mix!r}")
         if self.loss_weighting == "min_snr" and self.prediction != "x0":
             raise MotionLGDError(
                 "loss_weighting 'min_snr' is defined for prediction 'x0' (the v loss weighs t already)"
@@ -251,7 +262,13 @@ class _Trainer:
         self.init_info = json.loads(st["init_info"]) if "init_info" in st else None
 
     def init_weights(self, path: Path) -> None:
-        """Start from the EMA weights and normalisation of another run's checkpoint."""
+        """Start from the EMA weights and normalisation of another run's checkpoint (or of a
+        model folder, see :func:`init_from_model_folder`)."""
+        if path.is_dir():
+            self.mean, self.std, self.init_info = init_from_model_folder(self, path)
+            self.mean_t = torch.from_numpy(self.mean).to(self.device)
+            self.std_t = torch.from_numpy(self.std).to(self.device)
+            return
         st = read_train_checkpoint(path, self.device)
         saved = _saved_config(st)
         # dropout and condition-dropout rates may change (they shape training, not the weights)
@@ -305,7 +322,12 @@ class _Trainer:
         noise = torch.randn(x0.shape, generator=gen).to(self.device)
         ab = self.abar[t][:, None, None]
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
-        out = net(xt, t, text_emb=emb, mask=mask)
+        extra = {}
+        if getattr(net, "root_cond", 0):
+            mix = tuple(self.cfg.root_mask_mix) if self.cfg.root_mask_mix else DEFAULT_MIX
+            feats = x0 * self.std_t + self.mean_t
+            extra["root_cond"] = training_root_condition(feats, mask.bool(), gen, mix)  # type: ignore[arg-type]
+        out = net(xt, t, text_emb=emb, mask=mask, **extra)
         pred = x0_from_output(out, xt, self.abar[t], self.cfg.prediction)
         m = mask[..., None].float()
         err = ((pred - x0) ** 2) * m

@@ -12,9 +12,11 @@ def test_suite_has_enough_scenarios():
     full = build_suite()
     assert len(full) >= 20 and len({s.name for s in full}) == len(full)
     kinds = {s.name.split("_")[0] for s in full}
-    assert kinds == {"path", "obstacles", "waypoints", "goal"}
+    assert kinds == {"path", "obstacles", "waypoints", "goal", "turn"}
+    turns = {s.name for s in full if s.name.startswith("turn_")}
+    assert turns == {"turn_u", "turn_circle", "turn_zigzag90", "turn_door", "turn_gap", "turn_backwards"}
     assert len(build_suite(quick=True)) == 4
-    assert [m.name for m in METHODS] == ["unguided", "dps", "lgd_mc_4", "lgd_mc_16", "lgd_mc_64"]
+    assert [m.name for m in METHODS] == ["unguided", "precise", "dps", "lgd_mc_4", "lgd_mc_16", "lgd_mc_64"]
 
 
 def test_eval_cli_quick(tmp_path, tiny_model_dir, capsys):

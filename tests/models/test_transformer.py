@@ -335,3 +335,39 @@ def test_v_prediction_denoiser_uses_the_schedule() -> None:
     assert torch.equal(ModelDenoiser(_Const(), sched)(x_t, t, {}), torch.full_like(x_t, 0.5))
     with pytest.raises(ValueError, match="prediction"):
         ModelDenoiser(_Const(), sched, prediction="eps")
+
+
+def test_root_condition_starts_at_zero_and_changes_nothing_until_trained():
+    import torch
+
+    from motionlgd.models.transformer import MDM, root_condition
+
+    torch.manual_seed(0)
+    plain = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, dropout=0.0)
+    cond = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, dropout=0.0, root_cond=3)
+    missing, unexpected = cond.load_state_dict(plain.state_dict(), strict=False)
+    assert set(missing) == {"embed_root.weight", "embed_root.bias"} and not unexpected
+    x, t = torch.randn(2, 10, 263), torch.tensor([5, 50])
+    rc = root_condition(torch.randn(2, 10, 2), torch.ones(2, 10, dtype=torch.bool))
+    with torch.no_grad():
+        assert torch.equal(cond(x, t, root_cond=rc), plain(x, t))
+        cond.embed_root.weight.fill_(0.1)
+        assert not torch.allclose(cond(x, t, root_cond=rc), plain(x, t))
+        assert torch.equal(cond(x, t), plain(x, t))  # no condition given: as unconditioned
+    assert cond.hyperparameters()["root_cond"] == 3 and "root_cond" not in plain.hyperparameters()
+    assert (
+        torch.equal(rc[..., 2], torch.ones(2, 10))
+        and root_condition(torch.ones(1, 4, 2), torch.zeros(1, 4)).abs().sum() == 0
+    )
+
+
+def test_root_condition_shape_is_checked():
+    import pytest
+    import torch
+
+    from motionlgd.errors import ShapeError
+    from motionlgd.models.transformer import MDM
+
+    net = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, root_cond=3)
+    with pytest.raises(ShapeError, match="root_cond"):
+        net(torch.randn(1, 8, 263), torch.tensor([1]), root_cond=torch.zeros(1, 7, 3))

@@ -1,0 +1,100 @@
+"""The "precise" method: route plan + root imputation + LGD-MC on what a route cannot say.
+
+:func:`precise_setup` splits a scenario's losses in two. Terms a pelvis route satisfies
+exactly (timed or time-free path, waypoint positions, goal, root-level obstacles and
+region) go to the planner; the rest (every-joint obstacles and regions, waypoint
+headings, regularisers, user losses) stay with loss guidance. A root-conditioned model
+(``MDM(root_cond=3)``) also gets the route as its per-frame condition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..losses import RouteLoss, WeightedSum
+from ..models.transformer import root_condition
+from ..types import Denoiser
+from .imputation import RouteImputer, route_to_canonical
+from .planner import RoutePlan, plan_route
+
+__all__ = ["PreciseSetup", "precise_setup"]
+
+#: Loss terms that a planned pelvis route satisfies exactly (when they read the root only).
+_ROUTE_TERMS = ("path", "goal")
+
+
+@dataclass
+class PreciseSetup:
+    """What ``generate`` needs for the precise method.
+
+    Attributes:
+        plan: the planned route (None: the scenario sets no path, waypoint or goal).
+        route: ``(T, 2)`` the route in the model's canonical frame (None without a plan).
+        guide_loss: the loss terms left to LGD-MC (may be empty).
+        root_cond: ``(N, T, 3)`` condition for a root-conditioned model, else None.
+    """
+
+    plan: RoutePlan | None
+    route: torch.Tensor | None
+    guide_loss: WeightedSum
+    root_cond: torch.Tensor | None
+
+    def wrap(self, denoiser: Denoiser, model: Any) -> Denoiser:
+        """The denoiser with the route imputed (unchanged without a plan)."""
+        if self.route is None:
+            return denoiser
+        return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std)
+
+
+def _residual(loss: WeightedSum, scenario: Any, plan: RoutePlan | None) -> list:
+    """The loss items a route does not satisfy by itself."""
+    if plan is None:
+        return list(loss.items)
+    keep = []
+    obs_root = (scenario.obstacles or {}).get("joints", "root") == "root"
+    region_root = (scenario.region or {}).get("joints", "root") == "root"
+    has_headings = any(w.heading is not None for w in scenario.waypoint_list())
+    for name, w, fn in loss.items:
+        if name in _ROUTE_TERMS or (name == "obstacles" and obs_root) or (name == "region" and region_root):
+            continue
+        if name == "waypoints" and not has_headings:
+            continue
+        keep.append((name, w, fn))
+    return keep
+
+
+def precise_setup(
+    scenario: Any,
+    loss: WeightedSum,
+    model: Any,
+    num_samples: int,
+    route_weight: float = 0.0,
+) -> PreciseSetup:
+    """Plan the route and split the losses (see the module docstring).
+
+    Args:
+        scenario: the :class:`motionlgd.scenario.Scenario`.
+        loss: its full loss (``scenario.build_loss()``).
+        model: the :class:`motionlgd.models.bundle.MotionModel` (fps, device, root_cond).
+        num_samples: N, the batch size.
+        route_weight: weight of a guidance term pulling the model's own pelvis to the route.
+
+    Raises:
+        ConstraintError: the route is impossible (see :func:`plan_route`).
+    """
+    plan = plan_route(scenario, scenario.num_frames, model.fps)
+    items = _residual(loss, scenario, plan)
+    route = None
+    cond = None
+    if plan is not None:
+        position, heading = scenario.start_pose()
+        route = route_to_canonical(torch.as_tensor(plan.points, dtype=torch.float32), position, heading)
+        if route_weight > 0:
+            items.append(("route", route_weight, RouteLoss(plan.points)))
+        if getattr(model.net, "root_cond", 0):
+            mask = torch.ones(route.shape[0], dtype=torch.bool)
+            cond = root_condition(route, mask)[None].expand(num_samples, -1, -1).to(model.device)
+    return PreciseSetup(plan=plan, route=route, guide_loss=WeightedSum(items), root_cond=cond)
