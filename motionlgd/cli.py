@@ -33,8 +33,8 @@ def _add_generation_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--out", required=True, help="output folder (motion.npz, metrics.json, scenario.yaml, video)")
     p.add_argument(
         "--method",
-        choices=["none", "dps", "lgd-mc", "lgd_mc"],
-        help="guidance method (default: the scenario's, else lgd-mc)",
+        choices=["precise", "none", "dps", "lgd-mc", "lgd_mc"],
+        help="guidance method (default: the scenario's, else precise: planned route held exactly + LGD-MC on the rest)",
     )
     p.add_argument("--n", type=int, help="Monte Carlo samples per step for lgd-mc")
     p.add_argument("--scale", type=float, help="guidance scale")
@@ -150,8 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--scale", type=float, help="guidance scale (default: the scenarios' default)")
     ev.add_argument(
         "--methods",
-        help="comma-separated subset of unguided,precise,dps,lgd_mc_4,lgd_mc_16,lgd_mc_64 "
-        "(default: unguided,precise,dps,lgd_mc_16)",
+        help="comma-separated subset of unguided,precise,dps,lgd_mc_4,lgd_mc_16,lgd_mc_64 and the ablations "
+        "plan_guided,plan_cond_only,precise_route_guided (default: unguided,precise,dps,lgd_mc_16)",
     )
     ev.add_argument("--model", help="model folder (default: the shipped model)")
     ev.add_argument("--device", default="cpu")
@@ -399,7 +399,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     """``motionlgd eval``."""
     import time
 
-    from .eval.suite import DEFAULT_METHODS, METHODS, aggregate, build_suite, markdown_table, run_suite, write_results
+    from .eval.suite import (
+        ABLATIONS,
+        DEFAULT_METHODS,
+        METHODS,
+        aggregate,
+        build_suite,
+        markdown_table,
+        run_suite,
+        write_results,
+    )
     from .generation import resolve_model
     from .io import check_writable
 
@@ -409,10 +418,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     methods = tuple(m for m in METHODS if m.name in DEFAULT_METHODS)
     if args.methods:
         wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
-        unknown = sorted(set(wanted) - {m.name for m in METHODS})
+        known = {m.name: m for m in METHODS + ABLATIONS}
+        unknown = sorted(set(wanted) - set(known))
         if unknown:
-            raise MotionLGDError(f"--methods: unknown method(s) {unknown}; choose from {[m.name for m in METHODS]}")
-        methods = tuple(m for m in METHODS if m.name in wanted)
+            raise MotionLGDError(f"--methods: unknown method(s) {unknown}; choose from {list(known)}")
+        methods = tuple(known[w] for w in dict.fromkeys(wanted))
     seeds = args.seeds or (2 if quick else 4)
     steps = args.steps or (20 if quick else 50)
     model = resolve_model({"path": args.model} if args.model else {}, args.device)

@@ -71,6 +71,16 @@ def test_generate_writes_contract_outputs(tmp_path, scenario, tiny_model_dir, ca
     assert code == 0
     m2 = json.loads((out2 / "metrics.json").read_text())
     assert m2["method"] == "dps" and m2["steps"] == 3 and m2["num_samples"] == 1
+    # the precise method: the route plan and which constraints each sample met
+    out3 = tmp_path / "out3"
+    args = ("generate", str(scenario), "-o", str(out3), "--model", str(tiny_model_dir), "--no-video", "-q")
+    code, _, _ = _run(capsys, *args, "--method", "precise", "--steps", "3")
+    assert code == 0
+    m3 = json.loads((out3 / "metrics.json").read_text())
+    assert m3["method"] == "precise" and set(m3["route"]) >= {"detour_mean_m", "max_speed_mps"}
+    row = m3["per_sample"][0]
+    assert row["constraints_met"]["obstacles"] is True and row["route_error_mean_m"] < 0.01
+    assert 0.0 <= m3["mean"]["constraints_met"] <= 1.0
 
 
 @pytest.mark.parametrize(("flags", "method"), [(("--clean-feet",), "pin"), (("--foot-cleanup", "steps"), "steps")])

@@ -4,7 +4,7 @@
 exactly (timed or time-free path, waypoint positions, goal, root-level obstacles and
 region) go to the planner; the rest (every-joint obstacles and regions, waypoint
 headings, regularisers, user losses) stay with loss guidance. A root-conditioned model
-(``MDM(root_cond=3)``) also gets the route as its per-frame condition.
+(``MDM(root_cond=5)``) also gets the route as its per-frame condition.
 """
 
 from __future__ import annotations
@@ -41,10 +41,11 @@ class PreciseSetup:
     route: torch.Tensor | None
     guide_loss: WeightedSum
     root_cond: torch.Tensor | None
+    impute: bool = True
 
     def wrap(self, denoiser: Denoiser, model: Any) -> Denoiser:
-        """The denoiser with the route imputed (unchanged without a plan)."""
-        if self.route is None:
+        """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off)."""
+        if self.route is None or not self.impute:
             return denoiser
         return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std)
 
@@ -72,6 +73,7 @@ def precise_setup(
     model: Any,
     num_samples: int,
     route_weight: float = 0.0,
+    impute: bool = True,
 ) -> PreciseSetup:
     """Plan the route and split the losses (see the module docstring).
 
@@ -81,6 +83,7 @@ def precise_setup(
         model: the :class:`motionlgd.models.bundle.MotionModel` (fps, device, root_cond).
         num_samples: N, the batch size.
         route_weight: weight of a guidance term pulling the model's own pelvis to the route.
+        impute: hold the route by imputation (False: condition and guidance only).
 
     Raises:
         ConstraintError: the route is impossible (see :func:`plan_route`).
@@ -97,4 +100,4 @@ def precise_setup(
         if getattr(model.net, "root_cond", 0):
             mask = torch.ones(route.shape[0], dtype=torch.bool)
             cond = root_condition(route, mask)[None].expand(num_samples, -1, -1).to(model.device)
-    return PreciseSetup(plan=plan, route=route, guide_loss=WeightedSum(items), root_cond=cond)
+    return PreciseSetup(plan=plan, route=route, guide_loss=WeightedSum(items), root_cond=cond, impute=impute)

@@ -46,6 +46,7 @@ class Method:
     name: str
     method: str
     n: int = 1
+    options: tuple[tuple[str, Any], ...] = ()  # more guidance settings, e.g. (("impute", False),)
 
 
 METHODS = (
@@ -77,6 +78,7 @@ def run_suite(
             guidance = dict(sc.guidance)
             guidance["method"] = m.method
             guidance["n"] = m.n
+            guidance.update(dict(m.options))
             if scale is not None:
                 guidance["scale"] = scale
             t0 = time.time()
@@ -90,6 +92,8 @@ def run_suite(
                         "n": m.n if m.method == "lgd_mc" else 0,
                         "seed": s,
                         "time_per_step_s": res.metrics["time_s"] / res.metrics["steps"],
+                        # sampling seconds per clip, scaled to a 6 s clip (time grows with length)
+                        "s_per_6s_clip": res.metrics["time_s"] / seeds * 6.0 / sc.duration,
                         "wall_s": wall,
                         "joints": res.joints[s],
                         **row,
@@ -108,6 +112,15 @@ def _ci(values: list[float]) -> tuple[float, float]:
     return float(a.mean()), float(half)
 
 
+#: Variants of the precise method for ablations (``--methods``): the planned route held by
+#: LGD-MC guidance or the model's root condition alone (no imputation), and imputation plus
+#: guidance pulling the model's own pelvis to the route.
+ABLATIONS = (
+    Method("plan_guided", "precise", 16, (("impute", False), ("route_weight", 1.0))),
+    Method("plan_cond_only", "precise", 16, (("impute", False),)),
+    Method("precise_route_guided", "precise", 16, (("route_weight", 1.0),)),
+)
+
 #: Methods ``motionlgd eval`` runs unless ``--methods`` says otherwise.
 DEFAULT_METHODS = ("unguided", "precise", "dps", "lgd_mc_16")
 
@@ -121,6 +134,7 @@ METRIC_KEYS = (
     ("obstacle_max_depth_m", "max depth (cm)", 100.0),
     ("foot_skating_ratio", "foot skate", 1.0),
     ("jerk", "jerk (m/s^3)", 1.0),
+    ("s_per_6s_clip", "s / 6 s clip", 1.0),
 )
 
 

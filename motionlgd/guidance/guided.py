@@ -69,6 +69,8 @@ class GuidanceConfig:
             before the final correction).
         route_weight: ("precise") weight of a guidance term pulling the model's own,
             un-imputed pelvis towards the planned route, so the body walks it (0 = off).
+        impute: ("precise") hold the route by imputation (True); False leaves the route to
+            the model's condition and ``route_weight`` guidance alone (for ablations).
     """
 
     method: Method = "precise"
@@ -82,6 +84,7 @@ class GuidanceConfig:
     clip_grad: float | None = None
     repeats: int = 1
     route_weight: float = 0.0
+    impute: bool = True
 
     def __post_init__(self) -> None:
         self.method = self.method.replace("-", "_")  # type: ignore[assignment]

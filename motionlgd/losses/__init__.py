@@ -1,7 +1,7 @@
 """Differentiable losses on decoded motion, each returning ``(B,)`` (or ``(n, B)``) in metres^2.
 
 Built-in names for scenario files: ``path``, ``path_nearest``, ``goal``, ``waypoints``,
-``obstacles``, ``region``, ``foot_skate``, ``smoothness``. Add your own with
+``obstacles``, ``region``, ``foot_skate``, ``smoothness``, ``joint_height``. Add your own with
 :func:`register_loss`.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .base import DecodedMotion, LossFn, WeightedSum, get_loss, make_objective, register_loss, registered_losses
+from .body import JointHeightLoss
 from .obstacles import ObstacleLoss, RegionLoss
 from .path import GoalLoss, NearestPathLoss, PathLoss, PolylinePath, RouteLoss, catmull_rom
 from .regularizers import FootSkateLoss, SmoothnessLoss
@@ -22,6 +23,7 @@ __all__ = [
     "Disc",
     "FootSkateLoss",
     "GoalLoss",
+    "JointHeightLoss",
     "LossFn",
     "NearestPathLoss",
     "ObstacleLoss",
@@ -76,3 +78,4 @@ register_loss("obstacles", _obstacles)
 register_loss("region", _region)
 register_loss("foot_skate", lambda height=0.05, softness=0.01: FootSkateLoss(height, softness))
 register_loss("smoothness", lambda: SmoothnessLoss())
+register_loss("joint_height", JointHeightLoss)

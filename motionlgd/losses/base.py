@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..motion.humanml3d import POSITION_DIMS, joints_from_position_dims
+from ..motion.humanml3d import POSITION_DIMS, joints_from_position_dims, root_from_dims
 from ..motion.skeleton import FEATURE_DIM
 
 __all__ = [
@@ -71,6 +71,9 @@ class DecodedMotion:
 
 LossFn = Callable[[DecodedMotion], torch.Tensor]
 
+#: Feature dims the pelvis trajectory depends on (rotation velocity, ground velocity, height).
+ROOT_DIMS = 4
+
 
 class WeightedSum:
     """``sum_k w_k * loss_k(motion)``; ``terms(motion)`` gives each term separately."""
@@ -83,6 +86,12 @@ class WeightedSum:
         """Whether any term reads ``motion.features`` (losses say so with ``needs_features``;
         a loss without the attribute is assumed to need them)."""
         return any(getattr(fn, "needs_features", True) for _, _, fn in self.items)
+
+    @property
+    def root_only(self) -> bool:
+        """Whether every term reads the pelvis only (losses say so with ``root_only``;
+        a loss without the attribute is assumed to read every joint)."""
+        return all(getattr(fn, "root_only", False) for _, _, fn in self.items)
 
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         """Total loss ``(...,)``."""
@@ -152,18 +161,24 @@ def make_objective(
         only (``needs_features`` is False), the objective has ``dims = POSITION_DIMS``: it
         reads only the first 67 dims of x0 (root and joint positions), and a guidance
         wrapper may pass just those (the Monte Carlo noise on the other dims cannot change
-        the loss, so drawing it would only cost time).
+        the loss, so drawing it would only cost time). When every term reads the pelvis
+        only (``root_only``), ``dims = 4`` and only the root is decoded: the ``joints`` the
+        loss sees are then ``(..., T, 1, 3)``.
     """
     full = getattr(loss, "needs_features", True)
+    root_only = not full and getattr(loss, "root_only", False)
 
     def objective(x0: torch.Tensor) -> torch.Tensor:
         if full:
             assert x0.shape[-1] == FEATURE_DIM
             feats = x0 * std.to(x0) + mean.to(x0)
         else:
-            d = POSITION_DIMS
+            d = ROOT_DIMS if root_only else POSITION_DIMS
             feats = x0[..., :d] * std[:d].to(x0) + mean[:d].to(x0)
-        joints = joints_from_position_dims(feats)
+        if root_only:  # (..., T, 1, 3): the pelvis is all the loss reads
+            joints = root_from_dims(feats)[..., None, :]
+        else:
+            joints = joints_from_position_dims(feats)
         if world_transform is not None:
             joints = world_transform(joints)
         return loss(DecodedMotion(joints=joints, features=feats if full else None, fps=fps))
@@ -181,6 +196,6 @@ def make_objective(
             values = terms(DecodedMotion(joints=joints, features=feats, fps=fps))
         return [name for name, v in values.items() if not torch.isfinite(v).all()]
 
-    objective.dims = None if full else POSITION_DIMS  # type: ignore[attr-defined]
+    objective.dims = None if full else (ROOT_DIMS if root_only else POSITION_DIMS)  # type: ignore[attr-defined]
     objective.diagnose = diagnose  # type: ignore[attr-defined]
     return objective

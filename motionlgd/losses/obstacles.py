@@ -35,6 +35,7 @@ class ObstacleLoss:
         self.shapes = list(shapes)
         self.margin = margin
         self.joints = joints
+        self.root_only = joints == "root"
 
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         p = _points(motion, self.joints)
@@ -55,6 +56,7 @@ class RegionLoss:
         self.shape = shape
         self.margin = margin
         self.joints = joints
+        self.root_only = joints == "root"
 
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         p = _points(motion, self.joints)

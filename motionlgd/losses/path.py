@@ -73,6 +73,7 @@ class PathLoss:
     """
 
     needs_features = False
+    root_only = True  # reads the pelvis only (guidance may decode just the root)
 
     def __init__(self, path: PolylinePath, t_start: float = 0.0, t_end: float | None = None) -> None:
         self.path = path
@@ -110,6 +111,7 @@ class NearestPathLoss:
     to the path's end (so that standing still is not a solution). ``(...,)`` m^2."""
 
     needs_features = False
+    root_only = True  # reads the pelvis only (guidance may decode just the root)
 
     def __init__(self, path: PolylinePath, end_weight: float = 1.0) -> None:
         self.path = path
@@ -128,6 +130,7 @@ class GoalLoss:
     """Squared distance of the final-frame pelvis to ``goal`` (x, z). ``(...,)`` m^2."""
 
     needs_features = False
+    root_only = True  # reads the pelvis only (guidance may decode just the root)
 
     def __init__(self, goal: Sequence[float]) -> None:
         self.goal = np.asarray(goal, dtype=np.float64)
@@ -143,6 +146,7 @@ class RouteLoss:
     compared with its last point."""
 
     needs_features = False
+    root_only = True  # reads the pelvis only (guidance may decode just the root)
 
     def __init__(self, route: np.ndarray) -> None:
         self.route = np.asarray(route, dtype=np.float64)

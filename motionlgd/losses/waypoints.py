@@ -36,6 +36,7 @@ class WaypointLoss:
     def __init__(self, waypoints: Sequence[Waypoint], heading_weight: float = 1.0) -> None:
         self.waypoints = list(waypoints)
         self.heading_weight = heading_weight
+        self.root_only = not (heading_weight and any(w.heading is not None for w in self.waypoints))
 
     def __call__(self, motion: DecodedMotion) -> torch.Tensor:
         root = motion.root_xz

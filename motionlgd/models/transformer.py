@@ -6,7 +6,6 @@ project's own small default model (MiniLM text embeddings, ``clip_dim=384``).
 
 from __future__ import annotations
 
-import logging
 import math
 from typing import Any
 
@@ -15,26 +14,44 @@ from torch import nn
 
 from ..errors import CheckpointError, ShapeError
 
-__all__ = ["MDM", "MDM_HUMANML_DEFAULTS", "ROOT_COND_SCALE", "PositionalEncoding", "TimestepEmbedder", "root_condition"]
+__all__ = [
+    "MDM",
+    "MDM_HUMANML_DEFAULTS",
+    "ROOT_COND_CHANNELS",
+    "ROOT_COND_SCALE",
+    "ROOT_COND_VEL_SCALE",
+    "PositionalEncoding",
+    "TimestepEmbedder",
+    "root_condition",
+]
 
 #: Metres per unit of the root-condition position channels (keeps them near unit scale).
 ROOT_COND_SCALE = 3.0
+#: Metres per frame per unit of the root-condition velocity channels (20 fps: 1 unit = 2 m/s).
+ROOT_COND_VEL_SCALE = 0.1
+#: Channels of the root condition: ``[x, z, vx, vz, mask]``.
+ROOT_COND_CHANNELS = 5
 
 
 def root_condition(root_xz: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """The model's root-trajectory condition ``(..., T, 3)``: ``[x / s, z / s, mask]``.
+    """The model's root-trajectory condition ``(..., T, 5)``: ``[x, z, vx, vz, mask]``.
 
     Args:
         root_xz: ``(..., T, 2)`` pelvis ground positions in metres, in the motion's
-            canonical frame (first frame at the origin, facing +z), ``s = ROOT_COND_SCALE``.
-        mask: ``(..., T)`` bool or 0/1, True where the position is constrained; positions
-            of unconstrained frames are zeroed.
+            canonical frame (first frame at the origin, facing +z).
+        mask: ``(..., T)`` bool or 0/1, True where the position is constrained.
+
+    Positions are divided by ``ROOT_COND_SCALE``; the velocity of frame t is the step to
+    frame t+1 over ``ROOT_COND_VEL_SCALE``, given where both frames are constrained (and
+    0 on the last frame); everything unconstrained is zero.
     """
     m = mask.to(root_xz.dtype)[..., None]
-    return torch.cat([root_xz / ROOT_COND_SCALE * m, m], dim=-1)
+    vel = torch.zeros_like(root_xz)
+    vel[..., :-1, :] = root_xz[..., 1:, :] - root_xz[..., :-1, :]
+    both = torch.zeros_like(m)
+    both[..., :-1, :] = m[..., 1:, :] * m[..., :-1, :]
+    return torch.cat([root_xz / ROOT_COND_SCALE * m, vel / ROOT_COND_VEL_SCALE * both, m], dim=-1)
 
-
-log = logging.getLogger(__name__)
 
 #: Hyperparameters of the official MDM HumanML3D text-to-motion model.
 MDM_HUMANML_DEFAULTS: dict[str, Any] = {
@@ -130,7 +147,7 @@ class MDM(nn.Module):
         cond_mask_prob: probability of dropping the text condition during training.
         max_len: length of the positional-encoding table.
         root_cond: channels of the optional per-frame root-trajectory condition (0 = none,
-            the MDM architecture; 3 = ``[x, z, mask]``, see :func:`root_condition`). Its
+            the MDM architecture; 5 = ``[x, z, vx, vz, mask]``, see :func:`root_condition`). Its
             input layer ``embed_root`` starts at zero, so a model fine-tuned from an
             unconditioned one starts out identical to it.
     """

@@ -38,6 +38,7 @@ __all__ = [
     "recover_from_ric",
     "recover_root_rot_pos",
     "retarget_to_offsets",
+    "root_from_dims",
 ]
 
 FEATURE_SLICES: dict[str, slice] = {
@@ -308,6 +309,18 @@ def _root_rot_pos(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     root = vel.cumsum(-2)
     root = torch.cat([root[..., :1], features[..., 3:4], root[..., 2:3]], dim=-1)
     return r_rot, root
+
+
+def root_from_dims(features: torch.Tensor) -> torch.Tensor:
+    """Pelvis positions ``(..., T, 3)`` (metres) from the first 4 feature dims only.
+
+    Args:
+        features: ``(..., T, D)`` unnormalised features with ``D >= 4`` (root rotation
+            velocity, ground velocity, height); the rest is not read.
+    """
+    if features.shape[-1] < 4:
+        raise ShapeError(f"need at least 4 feature dims, got {features.shape[-1]}")
+    return _root_rot_pos(features)[1]
 
 
 def recover_from_ric(features: torch.Tensor) -> torch.Tensor:

@@ -1,6 +1,6 @@
 """Random root-trajectory masks for training a root-conditioned model.
 
-A root-conditioned network (``MDM(root_cond=3)``) sees, beside the noisy sample, the
+A root-conditioned network (``MDM(root_cond=5)``) sees, beside the noisy sample, the
 clean pelvis ground trajectory on some frames (:func:`motionlgd.models.transformer.root_condition`).
 Training draws which frames, per sample, from a mix of patterns so that one network
 serves dense routes (a timed path), sparse keyframes (waypoints, a goal) and no

@@ -51,10 +51,11 @@ class TrainConfig:
     to the low noise levels that shape the details. ``init_from`` starts a new run from the
     EMA weights (and normalisation) of another run's training checkpoint, or of a model
     folder (``config.json`` + ``model.safetensors``, e.g. the shipped default model); it is
-    ignored when the run resumes from its own checkpoint. ``model.root_cond: 3`` trains a
+    ignored when the run resumes from its own checkpoint. ``model.root_cond: 5`` trains a
     root-conditioned network (the route as a per-frame input, see
     :mod:`motionlgd.train.root_masks`); ``root_mask_mix`` sets the probabilities of its
-    mask patterns (none, every frame, keyframes, one span).
+    mask patterns (none, every frame, keyframes, one span) and ``root_lr_mult`` multiplies
+    the learning rate of its new, zero-initialised input layer.
     """
 
     name: str = "default"
@@ -99,6 +100,7 @@ class TrainConfig:
     checkpoint_minutes: float = 3.0
     threads: int | None = None
     root_mask_mix: list[float] | None = None
+    root_lr_mult: float = 10.0
 
     def check(self) -> None:
         """Raise :class:`MotionLGDError` for settings that cannot work together."""
@@ -195,7 +197,12 @@ class _Trainer:
         self.ema = MDM(clip_dim=encoder.dim, **cfg.model).to(device)
         self.ema.load_state_dict(self.net.state_dict())
         self.ema.eval().requires_grad_(False)
-        self.opt = torch.optim.AdamW(self.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        new = [p for n, p in self.net.named_parameters() if n.startswith("embed_root.")]
+        rest = [p for n, p in self.net.named_parameters() if not n.startswith("embed_root.")]
+        groups: list[dict[str, Any]] = [{"params": rest, "lr_mult": 1.0}]
+        if new:  # the root condition's new input layer learns faster (it starts at zero)
+            groups.append({"params": new, "lr_mult": cfg.root_lr_mult})
+        self.opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
         self.schedule = make_schedule(cfg.schedule, cfg.diffusion_steps)
         self.abar = torch.tensor(np.array(self.schedule.alphas_cumprod), dtype=torch.float32, device=device)
         snr = self.abar / (1 - self.abar).clamp(min=1e-12)
@@ -380,7 +387,7 @@ class _Trainer:
     def train_step(self) -> dict[str, float]:
         self.net.train()
         for g in self.opt.param_groups:
-            g["lr"] = self.lr_at(self.step)
+            g["lr"] = self.lr_at(self.step) * g.get("lr_mult", 1.0)
         x0, mask, emb = self.batch(self.sampler, self.cfg.batch_size)
         loss, terms = self.loss(self.net, x0, mask, emb, self.gen)
         if not torch.isfinite(loss):

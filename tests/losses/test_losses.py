@@ -198,6 +198,26 @@ def test_objective_reads_only_position_dims_for_builtin_losses():
 
     fast = make_objective(builtin, mean, std)
     full = make_objective(WeightedSum([("user", 1.0, user_loss)]), mean, std)
-    assert fast.dims == 67 and full.dims is None
-    assert torch.allclose(fast(x0), full(x0)) and torch.allclose(fast(x0[..., :67]), full(x0))
+    assert fast.dims == 4 and full.dims is None  # pelvis-only terms: the root dims alone
+    assert torch.allclose(fast(x0), full(x0)) and torch.allclose(fast(x0[..., :4]), full(x0))
     assert seen["features"].shape == (2, 3, 10, 263)  # user losses get every feature
+    body = WeightedSum([("obs", 1.0, ObstacleLoss([Disc((0, 0.3), 0.2)], joints="all"))])
+    mid = make_objective(body, mean, std)
+    assert mid.dims == 67 and torch.allclose(mid(x0[..., :67]), make_objective(body, mean, std)(x0))
+
+
+def test_joint_height_limit_counts_only_its_window_and_joints():
+    from motionlgd.losses import DecodedMotion, JointHeightLoss, get_loss
+
+    j = torch.zeros(2, 20, 22, 3)
+    j[..., 15, 1] = 1.6  # head 1.6 m up
+    m = DecodedMotion(joints=j, fps=10.0)
+    loss = JointHeightLoss(max_height=1.5)
+    torch.testing.assert_close(loss(m), torch.full((2,), 0.01))
+    assert float(JointHeightLoss(max_height=1.5, t_start=3.0)(m).max()) == 0.0  # the clip ends at 1.9 s
+    assert float(get_loss("joint_height")(joints=[0], min_height=-0.1)(m).max()) == 0.0
+    j2 = j.clone().requires_grad_(True)
+    JointHeightLoss(max_height=1.5)(DecodedMotion(joints=j2, fps=10.0)).sum().backward()
+    assert (j2.grad[..., 15, 1] > 0).all() and float(j2.grad[..., :15, :].abs().sum()) == 0.0
+    with pytest.raises(ValueError, match="max_height or min_height"):
+        JointHeightLoss()

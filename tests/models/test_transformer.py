@@ -344,7 +344,7 @@ def test_root_condition_starts_at_zero_and_changes_nothing_until_trained():
 
     torch.manual_seed(0)
     plain = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, dropout=0.0)
-    cond = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, dropout=0.0, root_cond=3)
+    cond = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, dropout=0.0, root_cond=5)
     missing, unexpected = cond.load_state_dict(plain.state_dict(), strict=False)
     assert set(missing) == {"embed_root.weight", "embed_root.bias"} and not unexpected
     x, t = torch.randn(2, 10, 263), torch.tensor([5, 50])
@@ -354,11 +354,11 @@ def test_root_condition_starts_at_zero_and_changes_nothing_until_trained():
         cond.embed_root.weight.fill_(0.1)
         assert not torch.allclose(cond(x, t, root_cond=rc), plain(x, t))
         assert torch.equal(cond(x, t), plain(x, t))  # no condition given: as unconditioned
-    assert cond.hyperparameters()["root_cond"] == 3 and "root_cond" not in plain.hyperparameters()
-    assert (
-        torch.equal(rc[..., 2], torch.ones(2, 10))
-        and root_condition(torch.ones(1, 4, 2), torch.zeros(1, 4)).abs().sum() == 0
-    )
+    assert cond.hyperparameters()["root_cond"] == 5 and "root_cond" not in plain.hyperparameters()
+    assert torch.equal(rc[..., 4], torch.ones(2, 10))
+    assert root_condition(torch.ones(1, 4, 2), torch.zeros(1, 4)).abs().sum() == 0
+    sparse = root_condition(torch.randn(1, 6, 2), torch.tensor([[True, True, False, True, False, False]]))
+    assert sparse[0, 0, 2:4].abs().sum() > 0 and sparse[0, 1:, 2:4].abs().sum() == 0  # velocity: both ends constrained
 
 
 def test_root_condition_shape_is_checked():
@@ -368,6 +368,6 @@ def test_root_condition_shape_is_checked():
     from motionlgd.errors import ShapeError
     from motionlgd.models.transformer import MDM
 
-    net = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, root_cond=3)
+    net = MDM(latent_dim=32, ff_size=64, num_layers=1, num_heads=2, clip_dim=16, root_cond=5)
     with pytest.raises(ShapeError, match="root_cond"):
-        net(torch.randn(1, 8, 263), torch.tensor([1]), root_cond=torch.zeros(1, 7, 3))
+        net(torch.randn(1, 8, 263), torch.tensor([1]), root_cond=torch.zeros(1, 7, 5))

@@ -31,14 +31,15 @@ def test_training_condition_is_the_clip_root_under_its_mask():
     c = training_root_condition(f, valid, torch.Generator().manual_seed(2), (0.0, 1.0, 0.0, 0.0))
     _, root = recover_root_rot_pos(f)
     torch.testing.assert_close(c[..., :2] * 3.0, root[..., [0, 2]])
-    assert torch.equal(c[..., 2], torch.ones(8, 30))
+    torch.testing.assert_close(c[..., :-1, 2:4] * 0.1, root[..., 1:, [0, 2]] - root[..., :-1, [0, 2]])
+    assert torch.equal(c[..., 4], torch.ones(8, 30)) and c[..., -1, 2:4].abs().sum() == 0
 
 
 def _cfg(tmp_path, **kw) -> TrainConfig:
     base = dict(
         name="rc", out=str(tmp_path / "run"), batch_size=4, max_steps=2, val_every=1, val_batches=1,
         warmup_steps=1, text_encoder="zero", diffusion_steps=100, min_frames=20, max_frames=40,
-        model={"latent_dim": 32, "ff_size": 64, "num_layers": 1, "num_heads": 2, "dropout": 0.0, "root_cond": 3},
+        model={"latent_dim": 32, "ff_size": 64, "num_layers": 1, "num_heads": 2, "dropout": 0.0, "root_cond": 5},
     )  # fmt: skip
     base.update(kw)
     return TrainConfig(**base)
@@ -64,7 +65,7 @@ def test_init_from_a_model_folder_starts_equal_to_it(tmp_path, toy_data):
     assert set(st["init_info"] and __import__("json").loads(st["init_info"])) == {"steps", "hours"}
     before = motionlgd.load_model(tiny_model_dir)
     after = motionlgd.load_model(tmp_path / "model")
-    assert after.net.root_cond == 3
+    assert after.net.root_cond == 5
     np.testing.assert_allclose(after.mean.numpy(), before.mean.numpy())
     x, t = torch.randn(1, 12, 263), torch.tensor([7])
     with torch.no_grad():  # lr 0 and a zero-initialised condition layer: the same network
