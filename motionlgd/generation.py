@@ -191,7 +191,7 @@ def generate(
     loss = scenario.build_loss()
     guide_loss, precise = loss, None
     if gcfg.method == "precise" and scenario.has_control():
-        precise = precise_setup(scenario, loss, model, N, gcfg.route_weight, gcfg.impute)
+        precise = precise_setup(scenario, loss, model, N, gcfg.route_weight, gcfg.impute, gcfg.align_heading)
         guide_loss = precise.guide_loss
         if precise.plan is not None:
             for w in precise.plan.warnings:

@@ -510,6 +510,7 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
                 "repeats",
                 "route_weight",
                 "impute",
+                "align_heading",
             },
         )
         out_g: dict[str, Any] = {}
@@ -522,10 +523,11 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
             out_g["n"] = _int(g["n"], "guidance.n", min=1, max=4096)
         if "repeats" in g:
             out_g["repeats"] = _int(g["repeats"], "guidance.repeats", min=1, max=100)
-        if "impute" in g:
-            if not isinstance(g["impute"], bool):
-                raise _err("guidance.impute", f"expected true or false, got {g['impute']!r}")
-            out_g["impute"] = g["impute"]
+        for k in ("impute", "align_heading"):
+            if k in g:
+                if not isinstance(g[k], bool):
+                    raise _err(f"guidance.{k}", f"expected true or false, got {g[k]!r}")
+                out_g[k] = g[k]
         if g.get("clip_grad") is not None:
             out_g["clip_grad"] = _num(g["clip_grad"], "guidance.clip_grad", min=0, strict_min=True)
         for k in ("r_schedule", "scale_schedule"):

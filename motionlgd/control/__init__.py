@@ -6,7 +6,15 @@
   estimate onto motions that follow the route, in the model's own heading.
 """
 
-from .imputation import RouteImputer, impute_root, route_to_canonical
+from .imputation import RouteImputer, align_heading, impute_root, route_to_canonical
 from .planner import BODY_RADIUS, RoutePlan, plan_route
 
-__all__ = ["BODY_RADIUS", "RouteImputer", "RoutePlan", "impute_root", "plan_route", "route_to_canonical"]
+__all__ = [
+    "BODY_RADIUS",
+    "RouteImputer",
+    "RoutePlan",
+    "align_heading",
+    "impute_root",
+    "plan_route",
+    "route_to_canonical",
+]

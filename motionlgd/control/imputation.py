@@ -22,7 +22,7 @@ import torch
 
 from ..types import Cond, Denoiser
 
-__all__ = ["RouteImputer", "impute_root", "route_to_canonical"]
+__all__ = ["RouteImputer", "align_heading", "impute_root", "route_to_canonical"]
 
 
 def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], heading_deg: float) -> torch.Tensor:
@@ -77,6 +77,57 @@ def impute_root(features: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
     return f
 
 
+def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
+    """Gaussian smoothing of ``(B, T)`` over time (``sigma`` frames, edges replicated)."""
+    if sigma <= 0:
+        return x
+    radius = max(1, int(3 * sigma))
+    k = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device) / sigma) ** 2)
+    pad = torch.nn.functional.pad(x[:, None], (radius, radius), mode="replicate")
+    return torch.nn.functional.conv1d(pad, (k / k.sum()).view(1, 1, -1))[:, 0]
+
+
+def align_heading(
+    features: torch.Tensor, route: torch.Tensor, sigma: float = 3.0, min_step: float = 0.01
+) -> torch.Tensor:
+    """Turn the body so that its *own* gait direction follows the route.
+
+    The model's clean estimate says which way the body steps relative to where it faces
+    (forwards, backwards, sideways: the direction of its root velocity in its own frame).
+    This keeps that relative direction and sets the heading so the stepping direction
+    points along the route: a forward walker faces along the route, a backward walker
+    faces away from it. Where the body or the route barely moves (steps under
+    ``min_step`` metres per frame), the model's own heading is kept. The heading
+    correction is smoothed over ``sigma`` frames (a step's sway is not a turn).
+
+    Args:
+        features: ``(B, T, 263)`` unnormalised features.
+        route: ``(T, 2)`` or ``(B, T, 2)`` canonical-frame route in metres.
+
+    Returns:
+        features with the heading channel (0) rewritten; everything else unchanged.
+    """
+    f = features.clone()
+    B, T = f.shape[:2]
+    route = route.to(f).expand(B, -1, -1)
+    ang = torch.cat([torch.zeros_like(f[:, :1, 0]), f[:, :-1, 0]], dim=-1).cumsum(-1)
+    phi = -2 * ang  # body yaw per frame (0 = +z, as headings)
+    local = f[:, :-1, 1:3]  # step t-1 -> t in frame t's root frame
+    d = route[:, 1:] - route[:, :-1]
+    alpha = torch.atan2(local[..., 0], local[..., 1])
+    beta = torch.atan2(d[..., 0], d[..., 1])
+    w = (local.norm(dim=-1) / min_step).clamp(max=1.0) * (d.norm(dim=-1) / min_step).clamp(max=1.0)
+    delta = beta - alpha - phi[:, 1:]  # the turn that would make the step point along the route
+    c = _smooth_time(w * torch.cos(delta), sigma)
+    s = _smooth_time(w * torch.sin(delta), sigma)
+    conf = torch.sqrt(c**2 + s**2) / _smooth_time(w, sigma).clamp(min=1e-6)
+    turn = torch.atan2(s, c) * conf.clamp(max=1.0)
+    phi_new = torch.cat([torch.zeros_like(phi[:, :1]), phi[:, 1:] + turn], dim=-1)
+    ang_new = -phi_new / 2
+    f[:, :-1, 0] = ang_new[:, 1:] - ang_new[:, :-1]
+    return f
+
+
 class RouteImputer:
     """A ``Denoiser`` wrapper whose clean estimates follow a planned route (see module doc).
 
@@ -86,16 +137,25 @@ class RouteImputer:
         mean, std: ``(263,)`` the model's feature normalisation.
         start: fraction of the sampling run (0 = first step, 1 = last) from which the
             projection applies (0: every step).
+        align: also turn the body so its own stepping direction follows the route
+            (:func:`align_heading`; the model still decides forwards or backwards).
     """
 
     def __init__(
-        self, denoiser: Denoiser, route: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, start: float = 0.0
+        self,
+        denoiser: Denoiser,
+        route: torch.Tensor,
+        mean: torch.Tensor,
+        std: torch.Tensor,
+        start: float = 0.0,
+        align: bool = False,
     ) -> None:
         self.denoiser = denoiser
         self.route = route
         self.mean = mean
         self.std = std
         self.start = start
+        self.align = align
         self.schedule: Any = getattr(denoiser, "schedule", None)
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor:
@@ -107,5 +167,7 @@ class RouteImputer:
                 return x0
         with torch.no_grad():
             mean, std = self.mean.to(x0), self.std.to(x0)
-            feats = impute_root(x0.detach() * std + mean, self.route)
-            return (feats - mean) / std
+            feats = x0.detach() * std + mean
+            if self.align:
+                feats = align_heading(feats, self.route)
+            return (impute_root(feats, self.route) - mean) / std

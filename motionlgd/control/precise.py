@@ -42,12 +42,13 @@ class PreciseSetup:
     guide_loss: WeightedSum
     root_cond: torch.Tensor | None
     impute: bool = True
+    align: bool = False
 
     def wrap(self, denoiser: Denoiser, model: Any) -> Denoiser:
         """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off)."""
         if self.route is None or not self.impute:
             return denoiser
-        return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std)
+        return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std, align=self.align)
 
 
 def _residual(loss: WeightedSum, scenario: Any, plan: RoutePlan | None) -> list:
@@ -74,6 +75,7 @@ def precise_setup(
     num_samples: int,
     route_weight: float = 0.0,
     impute: bool = True,
+    align: bool = False,
 ) -> PreciseSetup:
     """Plan the route and split the losses (see the module docstring).
 
@@ -84,6 +86,7 @@ def precise_setup(
         num_samples: N, the batch size.
         route_weight: weight of a guidance term pulling the model's own pelvis to the route.
         impute: hold the route by imputation (False: condition and guidance only).
+        align: turn the body so its own stepping direction follows the route.
 
     Raises:
         ConstraintError: the route is impossible (see :func:`plan_route`).
@@ -100,4 +103,6 @@ def precise_setup(
         if getattr(model.net, "root_cond", 0):
             mask = torch.ones(route.shape[0], dtype=torch.bool)
             cond = root_condition(route, mask)[None].expand(num_samples, -1, -1).to(model.device)
-    return PreciseSetup(plan=plan, route=route, guide_loss=WeightedSum(items), root_cond=cond, impute=impute)
+    return PreciseSetup(
+        plan=plan, route=route, guide_loss=WeightedSum(items), root_cond=cond, impute=impute, align=align
+    )

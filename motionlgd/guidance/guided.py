@@ -71,6 +71,8 @@ class GuidanceConfig:
             un-imputed pelvis towards the planned route, so the body walks it (0 = off).
         impute: ("precise") hold the route by imputation (True); False leaves the route to
             the model's condition and ``route_weight`` guidance alone (for ablations).
+        align_heading: ("precise") turn the body so that its own stepping direction
+            (forwards, backwards, sideways: the model's choice) points along the route.
     """
 
     method: Method = "precise"
@@ -85,6 +87,7 @@ class GuidanceConfig:
     repeats: int = 1
     route_weight: float = 0.0
     impute: bool = True
+    align_heading: bool = False
 
     def __post_init__(self) -> None:
         self.method = self.method.replace("-", "_")  # type: ignore[assignment]

@@ -58,3 +58,36 @@ def test_imputer_wraps_any_denoiser_and_keeps_the_normalisation():
     _, root = recover_root_rot_pos(x0 * std + mean)
     np.testing.assert_allclose(root[..., [0, 2]].numpy(), target.expand(2, -1, -1).numpy(), atol=1e-5)
     assert torch.equal(x0[..., 4:193], x_fixed[..., 4:193])  # the body is untouched
+
+
+def _walker(T: int, local_vz: float) -> torch.Tensor:
+    """Features of a body stepping straight along its own z axis (forwards if > 0)."""
+    f = torch.zeros(1, T, 263, dtype=torch.float64)
+    f[..., 2] = local_vz
+    f[..., 3] = 0.9
+    return f
+
+
+def test_align_heading_turns_a_forward_walker_along_a_turning_route():
+    from motionlgd.control import align_heading
+
+    T = 80
+    th = torch.linspace(0, torch.pi / 2, T, dtype=torch.float64)
+    route = torch.stack([2 * (1 - torch.cos(th)), 2 * torch.sin(th)], -1)  # quarter circle, +z then +x
+    out = impute_root(align_heading(_walker(T, 0.04), route), route)
+    r_rot, root = recover_root_rot_pos(out)
+    yaw = -2 * torch.atan2(r_rot[0, :, 2], r_rot[0, :, 0])  # body yaw, 0 = +z
+    assert abs(float(yaw[5])) < 0.2 and abs(float(yaw[-5]) - torch.pi / 2) < 0.2  # faces along the route
+    torch.testing.assert_close(root[0, :, [0, 2]], route, atol=1e-6, rtol=0)
+
+
+def test_align_heading_keeps_a_backward_walker_backwards():
+    from motionlgd.control import align_heading
+
+    T = 60
+    route = torch.stack([torch.zeros(T), -0.04 * torch.arange(T)], -1).double()  # moving to -z
+    out = align_heading(_walker(T, -0.04), route)
+    assert torch.allclose(out[..., 0], torch.zeros(1, T, dtype=torch.float64), atol=1e-9)  # no turn: it walks backwards
+    out = align_heading(_walker(T, 0.04), route)  # a forward walker turns round to face -z
+    ang = out[0, :-1, 0].sum()
+    assert abs(abs(float(-2 * ang)) - torch.pi) < 0.2
