@@ -108,7 +108,7 @@ def align_heading(
         features with the heading channel (0) rewritten; everything else unchanged.
     """
     f = features.clone()
-    B, T = f.shape[:2]
+    B = f.shape[0]
     route = route.to(f).expand(B, -1, -1)
     ang = torch.cat([torch.zeros_like(f[:, :1, 0]), f[:, :-1, 0]], dim=-1).cumsum(-1)
     phi = -2 * ang  # body yaw per frame (0 = +z, as headings)
