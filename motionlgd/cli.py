@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument(
         "--methods",
         help="comma-separated subset of unguided,precise,dps,lgd_mc_4,lgd_mc_16,lgd_mc_64 and the ablations "
-        "plan_guided,plan_cond_only,precise_route_guided,precise_aligned (default: unguided,precise,dps,lgd_mc_16)",
+        "plan_guided,plan_cond_only,precise_route_guided,precise_unaligned (default: unguided,precise,dps,lgd_mc_16)",
     )
     ev.add_argument("--model", help="model folder (default: the shipped model)")
     ev.add_argument("--device", default="cpu")

@@ -42,7 +42,7 @@ class PreciseSetup:
     guide_loss: WeightedSum
     root_cond: torch.Tensor | None
     impute: bool = True
-    align: bool = False
+    align: bool = True
 
     def wrap(self, denoiser: Denoiser, model: Any) -> Denoiser:
         """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off)."""
@@ -75,7 +75,7 @@ def precise_setup(
     num_samples: int,
     route_weight: float = 0.0,
     impute: bool = True,
-    align: bool = False,
+    align: bool = True,
 ) -> PreciseSetup:
     """Plan the route and split the losses (see the module docstring).
 

@@ -114,13 +114,13 @@ def _ci(values: list[float]) -> tuple[float, float]:
 
 #: Variants of the precise method for ablations (``--methods``): the planned route held by
 #: LGD-MC guidance or the model's root condition alone (no imputation), and imputation plus
-#: guidance pulling the model's own pelvis to the route, and imputation with the body turned
-#: so its own stepping direction follows the route.
+#: guidance pulling the model's own pelvis to the route, and imputation without turning the
+#: body so its own stepping direction follows the route.
 ABLATIONS = (
     Method("plan_guided", "precise", 16, (("impute", False), ("route_weight", 1.0))),
     Method("plan_cond_only", "precise", 16, (("impute", False),)),
     Method("precise_route_guided", "precise", 16, (("route_weight", 1.0),)),
-    Method("precise_aligned", "precise", 16, (("align_heading", True),)),
+    Method("precise_unaligned", "precise", 16, (("align_heading", False),)),
 )
 
 #: Methods ``motionlgd eval`` runs unless ``--methods`` says otherwise.
