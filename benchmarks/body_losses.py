@@ -24,6 +24,7 @@ import numpy as np
 import motionlgd
 from motionlgd.eval import metrics as M
 from motionlgd.eval.body_realism import body_realism
+from motionlgd.scenario import parse_scenario
 
 SCENARIOS = {
     "wall_close": {
@@ -79,7 +80,7 @@ def main() -> None:
     for name, spec in SCENARIOS.items():
         for label, g in VARIANTS.items():
             for scale in [0.0] if "scale" in g else scales:
-                sc = motionlgd.scenario.parse_scenario({"prompt": "a person walks forward", "name": name, **spec})
+                sc = parse_scenario({"prompt": "a person walks forward", "name": name, **spec})
                 res = motionlgd.generate(sc, model=model, num_samples=args.seeds, steps=args.steps,
                                          guidance={"method": "precise", "scale": scale, **g})  # fmt: skip
                 viol = np.array([_violation(name, j, sc) for j in res.joints])
