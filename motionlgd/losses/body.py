@@ -13,8 +13,9 @@ __all__ = ["JointHeightLoss"]
 
 class JointHeightLoss:
     """Keep joints below ``max_height`` and/or above ``min_height`` (metres above the floor,
-    y = 0): ``mean over frames of sum over joints of relu(y - max)^2 + relu(min - y)^2``
-    (m^2), ``(...,)``. Only frames from ``t_start`` to ``t_end`` seconds count.
+    y = 0): ``sum over frames and joints of relu(y - max)^2 + relu(min - y)^2`` (m^2),
+    ``(...,)``, summed like :class:`ObstacleLoss` so a longer window weighs more. Only
+    frames from ``t_start`` to ``t_end`` seconds count.
 
     Args:
         joints: joint indices (default: the head, 15).
@@ -50,4 +51,4 @@ class JointHeightLoss:
         if self.min_height is not None:
             pen = pen + torch.relu(self.min_height - y) ** 2
         pen = pen * window[:, None].to(y.dtype)
-        return pen.sum(-1).sum(-1) / window.sum().clamp(min=1)
+        return pen.sum(-1).sum(-1)

@@ -213,7 +213,7 @@ def test_joint_height_limit_counts_only_its_window_and_joints():
     j[..., 15, 1] = 1.6  # head 1.6 m up
     m = DecodedMotion(joints=j, fps=10.0)
     loss = JointHeightLoss(max_height=1.5)
-    torch.testing.assert_close(loss(m), torch.full((2,), 0.01))
+    torch.testing.assert_close(loss(m), torch.full((2,), 20 * 0.01))  # 20 frames, 10 cm over
     assert float(JointHeightLoss(max_height=1.5, t_start=3.0)(m).max()) == 0.0  # the clip ends at 1.9 s
     assert float(get_loss("joint_height")(joints=[0], min_height=-0.1)(m).max()) == 0.0
     j2 = j.clone().requires_grad_(True)
