@@ -135,8 +135,6 @@ class RouteImputer:
         denoiser: the (possibly guided, CFG-wrapped) denoiser.
         route: ``(T, 2)`` canonical-frame pelvis route in metres.
         mean, std: ``(263,)`` the model's feature normalisation.
-        start: fraction of the sampling run (0 = first step, 1 = last) from which the
-            projection applies (0: every step).
         align: also turn the body so its own stepping direction follows the route
             (:func:`align_heading`; the model still decides forwards or backwards).
     """
@@ -147,24 +145,18 @@ class RouteImputer:
         route: torch.Tensor,
         mean: torch.Tensor,
         std: torch.Tensor,
-        start: float = 0.0,
         align: bool = False,
     ) -> None:
         self.denoiser = denoiser
         self.route = route
         self.mean = mean
         self.std = std
-        self.start = start
         self.align = align
         self.schedule: Any = getattr(denoiser, "schedule", None)
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor:
         """``x_t (B, T, D)``, ``t (B,)`` -> ``x0 (B, T, D)`` with the route imputed."""
         x0 = self.denoiser(x_t, t, cond)
-        if self.start > 0 and self.schedule is not None:
-            progress = 1.0 - int(t.reshape(-1)[0]) / max(self.schedule.base_num_steps - 1, 1)
-            if progress < self.start:
-                return x0
         with torch.no_grad():
             mean, std = self.mean.to(x0), self.std.to(x0)
             feats = x0.detach() * std + mean
