@@ -4,8 +4,9 @@
 
 Two scenarios whose constraint a pelvis route cannot express, so guidance does the work:
 
-* ``wall_close``: walk 5 m along a wall 25 cm to the side of the path; every joint must
-  keep 5 cm from it (``obstacles.joints: all``): arms and feet, not only the pelvis.
+* ``wall_close``: walk 5 m along a wall whose face is 40 cm to the side of the path;
+  every joint must keep 5 cm from it (``obstacles.joints: all``): arms and feet, not
+  only the pelvis.
 * ``low_beam``: walk 5 m; between 2 and 4 s the head must stay below 1.35 m
   (``joint_height``), as under a low beam.
 

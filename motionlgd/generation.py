@@ -89,6 +89,20 @@ def _mean(rows: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def _scoring_plan(scenario: Scenario, fps: float) -> Any:
+    """The route plan used only to score a run of another method (the forced detour that
+    ``constraints_met`` allows on obstacle courses), or None."""
+    if scenario.path is None or not scenario.obstacles:
+        return None
+    from .control import plan_route
+    from .errors import ConstraintError
+
+    try:
+        return plan_route(scenario, scenario.num_frames, fps)
+    except ConstraintError:
+        return None
+
+
 def _cleanup_method(clean_feet: bool | str | None, scenario: Scenario) -> str | None:
     """The foot clean-up to run: ``generate(clean_feet=...)``, else the scenario's
     ``foot_cleanup``; None (off), "pin" or "steps"."""
@@ -201,7 +215,10 @@ def generate(
     denoiser: Any = base
     guided = None
     if guide_loss.items and gcfg.method != "none" and gcfg.scale > 0:
-        objective = make_objective(guide_loss, model.mean, model.std, model.fps, to_world)
+        if precise is not None:  # residual losses scored where the route puts the body
+            objective = precise.objective(model, to_world)
+        else:
+            objective = make_objective(guide_loss, model.mean, model.std, model.fps, to_world)
         mc_gen = torch.Generator(device="cpu").manual_seed(scenario.seed + 7919)
         guided = GuidedDenoiser(base, objective, model.schedule, gcfg, generator=mc_gen)
         denoiser = guided
@@ -263,9 +280,10 @@ def generate(
             fixed = run_cleanup(joints_np[i], model.fps, cleanup)
             joints_np[i] = fixed.joints.astype(np.float32)
             skating_raw.append(fixed.metrics["skating_before"])
+    plan = precise.plan if precise is not None else _scoring_plan(scenario, model.fps)
     per_sample = []
     for i in range(N):
-        row = sample_metrics(joints_np[i], scenario, model.fps, precise.plan if precise is not None else None)
+        row = sample_metrics(joints_np[i], scenario, model.fps, plan)
         if cleanup:
             row["foot_skating_before_cleanup"] = skating_raw[i]
         for k, v in terms.items():

@@ -13,13 +13,17 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
+from ..losses.shapes import Shape
+
 __all__ = ["Clearance", "clearance_fn", "find_route", "segment_clear"]
 
 #: ``clearance(points (N, 2)) -> (N,)``: metres of free space (negative = blocked).
 Clearance = Callable[[np.ndarray], np.ndarray]
 
 
-def clearance_fn(shapes: Sequence, margin: float, region=None, region_margin: float = 0.0) -> Clearance:
+def clearance_fn(
+    shapes: Sequence[Shape], margin: float, region: Shape | None = None, region_margin: float = 0.0
+) -> Clearance:
     """Free space at ground points: the smallest ``sdf - margin`` over obstacles (and, with a
     region, ``-sdf_region - region_margin``: the distance inside it). Positive = free."""
 

@@ -39,8 +39,11 @@ def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], he
 def impute_root(features: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
     """Rewrite the root ground velocity of unnormalised features so the pelvis follows ``route``.
 
+    Differentiable in ``features`` (guidance can score the imputed motion).
+
     Args:
-        features: ``(B, T, 263)`` unnormalised HumanML3D features.
+        features: ``(B, T, D)`` unnormalised HumanML3D features, ``D = 263`` (or ``D >= 3``:
+            then only the root channels are rewritten).
         route: ``(T, 2)`` or ``(B, T, 2)`` pelvis ground positions (x, z) in metres in
             the canonical frame; ``route[..., 0, :]`` should be the origin (the features
             start there).
@@ -50,6 +53,13 @@ def impute_root(features: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
         heading channel, root height and root-relative body are unchanged).
     """
     f = features.clone()
+    lead = f.shape[:-2]
+    f = f.reshape(-1, *f.shape[-2:])
+    out = _impute(f, route)
+    return out.reshape(*lead, *out.shape[-2:])
+
+
+def _impute(f: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
     rot_vel = f[..., 0]
     # heading angle (half angle, as the decoder) of each frame: cumulative rotation velocity
     ang = torch.cat([torch.zeros_like(rot_vel[..., :1]), rot_vel[..., :-1]], dim=-1).cumsum(-1)
@@ -62,6 +72,8 @@ def impute_root(features: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
     vz = -s * d[..., 0] + c * d[..., 1]
     f[:, :-1, 1] = vx
     f[:, :-1, 2] = vz
+    if f.shape[-1] < 259:  # position dims only (a guidance objective's slice): no velocities
+        return f
     # joint velocities (frame t's root frame, 22 x 3 from dim 193): shift x/z by the root's change
     a0 = 2 * ang[:, :-1]
     c0, s0 = torch.cos(a0), torch.sin(a0)
@@ -101,8 +113,11 @@ def align_heading(
     correction is smoothed over ``sigma`` frames (a step's sway is not a turn).
 
     Args:
-        features: ``(B, T, 263)`` unnormalised features.
+        features: ``(B, T, D)`` unnormalised features (channels 0-2 are read).
         route: ``(T, 2)`` or ``(B, T, 2)`` canonical-frame route in metres.
+        sigma: smoothing of the heading correction, in frames.
+        min_step: metres per frame under which a step (the body's or the route's) is too
+            small to say a direction.
 
     Returns:
         features with the heading channel (0) rewritten; everything else unchanged.

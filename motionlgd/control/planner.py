@@ -31,7 +31,7 @@ import torch
 
 from ..errors import ConstraintError
 from ..losses import PolylinePath, shape_from_dict
-from .grid import clearance_fn, find_route
+from .grid import Clearance, clearance_fn, find_route
 
 __all__ = ["BODY_RADIUS", "RoutePlan", "plan_route"]
 
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 BODY_RADIUS = 0.25
 #: Extra clearance the planner keeps beyond the margin (so the exact route never grazes it).
 _SAFETY = 0.02
+#: Two targets on one frame closer than this (metres) count as the same target.
+_KEY_TOLERANCE = 0.05
 #: Average speed over half a second (m/s) above which a route is refused / flagged.
 MAX_RUN_SPEED, MAX_WALK_SPEED = 6.0, 2.0
 
@@ -87,13 +89,47 @@ def _retime(poly: np.ndarray, n: int) -> np.ndarray:
 
 
 def _keyframes(scenario: Any, T: int, fps: float) -> list[tuple[int, np.ndarray]]:
+    """Start, waypoints and goal as ``(frame, position)``, in time order.
+
+    Raises:
+        ConstraintError: two targets on one frame more than 5 cm apart (a waypoint at
+            time 0 away from the start, a last waypoint that is not the goal ...).
+    """
     pos, _ = scenario.start_pose()
-    keys = [(0, np.asarray(pos, dtype=np.float64))]
-    for w in sorted(scenario.waypoint_list(), key=lambda w: w.time):
-        keys.append((w.frame(fps, T), np.asarray(w.position, dtype=np.float64)))
+    keys = [(0, np.asarray(pos, dtype=np.float64), "start")]
+    for i, w in enumerate(sorted(scenario.waypoint_list(), key=lambda w: w.time)):
+        keys.append((w.frame(fps, T), np.asarray(w.position, dtype=np.float64), f"waypoint {i}"))
     if scenario.goal is not None:
-        keys.append((T - 1, np.asarray(scenario.goal["position"], dtype=np.float64)))
-    return keys
+        keys.append((T - 1, np.asarray(scenario.goal["position"], dtype=np.float64), "goal"))
+    out: list[tuple[int, np.ndarray]] = []
+    names: list[str] = []
+    for f, p, name in keys:
+        if out and out[-1][0] == f:
+            if np.linalg.norm(out[-1][1] - p) > _KEY_TOLERANCE:
+                raise ConstraintError(
+                    f"{names[-1]} and {name} fall on the same frame ({f / fps:g} s) at different places "
+                    f"({out[-1][1].round(2).tolist()} and {p.round(2).tolist()}); move one in time or space"
+                )
+            continue
+        out.append((f, p))
+        names.append(name)
+    return out
+
+
+def _blend_keys(route: np.ndarray, keys: list[tuple[int, np.ndarray]], fps: float) -> np.ndarray:
+    """Bend dense targets onto keyframes (start, waypoints, goal): each key's offset from
+    the target at its frame is spread over a second either side with a raised cosine."""
+    out = route.copy()
+    t = np.arange(len(route))
+    width = max(2.0, fps)
+    for f, p in keys:
+        offset = p - out[f]
+        if np.linalg.norm(offset) < 1e-9:
+            continue
+        w = np.where(np.abs(t - f) < width, 0.5 * (1 + np.cos(np.pi * (t - f) / width)), 0.0)
+        out = out + w[:, None] * offset
+        out[f] = p
+    return out
 
 
 def _dense_targets(scenario: Any, T: int, fps: float) -> np.ndarray | None:
@@ -105,7 +141,9 @@ def _dense_targets(scenario: Any, T: int, fps: float) -> np.ndarray | None:
     return PolylinePath(p["points"], p.get("smooth", False)).timed_targets(T, fps)
 
 
-def _join_keyframes(keys: list[tuple[int, np.ndarray]], T: int, clearance, extent) -> np.ndarray:
+def _join_keyframes(
+    keys: list[tuple[int, np.ndarray]], T: int, clearance: Clearance | None, extent: np.ndarray | None
+) -> np.ndarray:
     route = np.repeat(keys[0][1][None], T, 0)
     for (fa, pa), (fb, pb) in itertools.pairwise(keys):
         if fb <= fa:
@@ -120,7 +158,7 @@ def _join_keyframes(keys: list[tuple[int, np.ndarray]], T: int, clearance, exten
     return route
 
 
-def _detour_blocked(route: np.ndarray, clearance, extent) -> np.ndarray:
+def _detour_blocked(route: np.ndarray, clearance: Clearance, extent: np.ndarray | None) -> np.ndarray:
     """Re-route every stretch of frames whose targets are blocked."""
     blocked = clearance(route) < 0
     out = route.copy()
@@ -234,8 +272,7 @@ def plan_route(scenario: Any, num_frames: int | None = None, fps: float | None =
         clearance = clearance_fn(shapes, margin + _SAFETY, region, region_margin)
         extent = _extent(shapes)
     if dense is not None:
-        route = dense.copy()
-        route[0] = keys[0][1]
+        route = _blend_keys(dense, keys, fps)
         fit = np.ones(T)
         if clearance is not None:
             route = _detour_blocked(route, clearance, extent)
@@ -247,6 +284,14 @@ def plan_route(scenario: Any, num_frames: int | None = None, fps: float | None =
         route = smooth
     else:  # smoothing cut a corner (a fast route): keep the unsmoothed one, clear by construction
         log.info("route smoothing would enter an obstacle's margin; using the unsmoothed route")
+    if region is not None:
+        outside = region.sdf(torch.as_tensor(route)).numpy() + region_margin
+        if outside.max() > 0.01:
+            k = int(np.argmax(outside))
+            raise ConstraintError(
+                f"region: the route leaves the region by {outside.max() * 100:.0f} cm at {route[k].round(2).tolist()} "
+                f"(frame {k}); its targets lie outside it or cannot be joined inside it"
+            )
     return _finish(route, dense, shapes, margin, fps)
 
 

@@ -9,18 +9,21 @@ headings, regularisers, user losses) stay with loss guidance. A root-conditioned
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
-from ..losses import RouteLoss, WeightedSum
+from ..losses import RouteLoss, WeightedSum, make_objective
 from ..models.transformer import root_condition
 from ..types import Denoiser
-from .imputation import RouteImputer, route_to_canonical
+from .imputation import RouteImputer, align_heading, impute_root, route_to_canonical
 from .planner import RoutePlan, plan_route
 
 __all__ = ["PreciseSetup", "precise_setup"]
+
+log = logging.getLogger(__name__)
 
 #: Loss terms that a planned pelvis route satisfies exactly (when they read the root only).
 _ROUTE_TERMS = ("path", "goal")
@@ -34,7 +37,7 @@ class PreciseSetup:
         plan: the planned route (None: the scenario sets no path, waypoint or goal).
         route: ``(T, 2)`` the route in the model's canonical frame (None without a plan).
         guide_loss: the loss terms left to LGD-MC (may be empty).
-        root_cond: ``(N, T, 3)`` condition for a root-conditioned model, else None.
+        root_cond: ``(N, T, 5)`` condition for a root-conditioned model, else None.
     """
 
     plan: RoutePlan | None
@@ -43,6 +46,53 @@ class PreciseSetup:
     root_cond: torch.Tensor | None
     impute: bool = True
     align: bool = True
+
+    def objective(self, model: Any, world_transform: Any) -> Any:
+        """The guidance objective (normalised ``x0 (..., B, T, D) -> (..., B)``) of the residual
+        losses, scored on the motion *after* the route is imposed (the body where it will
+        end up), plus the ``route`` term on the model's own pelvis; None when there is
+        nothing to guide."""
+        resid = WeightedSum([it for it in self.guide_loss.items if it[0] != "route"])
+        route = WeightedSum([it for it in self.guide_loss.items if it[0] == "route"])
+        parts = []
+        if resid.items:
+            base = make_objective(resid, model.mean, model.std, model.fps, world_transform)
+            parts.append(self._on_route(base, model) if self.route is not None and self.impute else base)
+        if route.items:
+            parts.append(make_objective(route, model.mean, model.std, model.fps, world_transform))
+        if not parts:
+            return None
+        if len(parts) == 1:
+            return parts[0]
+        dims = [getattr(p, "dims", None) for p in parts]
+
+        def total(x0: torch.Tensor) -> torch.Tensor:
+            return sum(p(x0) for p in parts)
+
+        total.dims = None if None in dims else max(dims)  # type: ignore[attr-defined]
+        total.diagnose = getattr(parts[0], "diagnose", None)  # type: ignore[attr-defined]
+        return total
+
+    def _on_route(self, objective: Any, model: Any) -> Any:
+        """``objective`` evaluated after imputing the route (and aligning the heading, held
+        fixed for the gradient) into the normalised sample."""
+        route = self.route
+        align = self.align
+
+        def on_route(x0: torch.Tensor) -> torch.Tensor:
+            d = x0.shape[-1]
+            mean, std = model.mean[:d].to(x0), model.std[:d].to(x0)
+            feats = x0 * std + mean
+            if align:
+                with torch.no_grad():
+                    flat = feats.detach().reshape(-1, *feats.shape[-2:])
+                    heading = align_heading(flat, route)[..., 0].reshape(feats.shape[:-1])
+                feats = torch.cat([heading[..., None], feats[..., 1:]], -1)
+            return objective((impute_root(feats, route.to(x0)) - mean) / std)
+
+        on_route.dims = getattr(objective, "dims", None)  # type: ignore[attr-defined]
+        on_route.diagnose = getattr(objective, "diagnose", None)  # type: ignore[attr-defined]
+        return on_route
 
     def wrap(self, denoiser: Denoiser, model: Any) -> Denoiser:
         """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off)."""
@@ -93,6 +143,11 @@ def precise_setup(
     """
     plan = plan_route(scenario, scenario.num_frames, model.fps)
     items = _residual(loss, scenario, plan)
+    if plan is not None and not impute and route_weight <= 0 and not getattr(model.net, "root_cond", 0):
+        log.warning(
+            "guidance.impute is off, route_weight is 0 and the model takes no route condition: "
+            "nothing holds the planned route (the path, goal and root obstacle losses are not guided either)"
+        )
     route = None
     cond = None
     if plan is not None:

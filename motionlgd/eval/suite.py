@@ -89,7 +89,7 @@ def run_suite(
                     {
                         "scenario": sc.name,
                         "method": m.name,
-                        "n": m.n if m.method == "lgd_mc" else 0,
+                        "n": m.n if m.method in ("lgd_mc", "precise") else 0,
                         "seed": s,
                         "time_per_step_s": res.metrics["time_s"] / res.metrics["steps"],
                         # sampling seconds per clip, scaled to a 6 s clip (time grows with length)

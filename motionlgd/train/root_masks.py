@@ -53,7 +53,7 @@ def random_root_masks(valid: torch.Tensor, generator: torch.Generator, mix: Root
 def training_root_condition(
     features: torch.Tensor, valid: torch.Tensor, generator: torch.Generator, mix: RootMaskMix = DEFAULT_MIX
 ) -> torch.Tensor:
-    """The root condition ``(B, T, 3)`` of clean unnormalised features ``(B, T, 263)``
+    """The root condition ``(B, T, 5)`` of clean unnormalised features ``(B, T, 263)``
     (each window in its own canonical frame) under random masks."""
     _, root = recover_root_rot_pos(features)
     mask = random_root_masks(valid, generator, mix)

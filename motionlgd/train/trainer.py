@@ -279,7 +279,7 @@ class _Trainer:
         st = read_train_checkpoint(path, self.device)
         saved = _saved_config(st)
         # dropout and condition-dropout rates may change (they shape training, not the weights)
-        regularisers = ("dropout", "cond_mask_prob")
+        regularisers = ("dropout", "cond_mask_prob", "root_cond")  # a new root input starts at zero
         mine = {k: v for k, v in self.cfg.model.items() if k not in regularisers}
         theirs = {k: v for k, v in (saved.get("model") or {}).items() if k not in regularisers}
         pairs = [("model", theirs, mine)] + [
@@ -301,8 +301,10 @@ class _Trainer:
             # network's output land where it did at high noise (abar -> 0), a warm start
             for key in ("output_process.poseFinal.weight", "output_process.poseFinal.bias"):
                 weights[key] = -weights[key]
-        self.net.load_state_dict(weights)
-        self.ema.load_state_dict(weights)
+        missing, unexpected = self.net.load_state_dict(weights, strict=False)
+        if unexpected or any(not k.startswith("embed_root.") for k in missing):
+            raise CheckpointError(f"{path}: init_from weights do not fit (missing {missing}, extra {unexpected})")
+        self.ema.load_state_dict(self.net.state_dict())
         self.init_info = _run_record(st)
 
     # -- steps --------------------------------------------------------------------------------

@@ -117,3 +117,37 @@ def test_corners_are_rounded_by_centimetres_only():
     acc = np.linalg.norm(np.diff(plan.points, 2, axis=0), axis=-1)
     raw = np.linalg.norm(np.diff(sc.path_targets(), 2, axis=0), axis=-1)
     assert acc.max() < 0.5 * raw.max()  # no instant turn
+
+
+def test_targets_on_one_frame_at_different_places_are_refused():
+    base = {"duration": 4.0, "start": {"position": [0, 0], "heading": 0}}
+    sc = parse_scenario({**base, "waypoints": [{"position": [0.25, 0], "time": 0.0}]})
+    with pytest.raises(ConstraintError, match="start and waypoint 0 fall on the same frame"):
+        plan_route(sc)
+    sc = parse_scenario({**base, "waypoints": [{"position": [0, 3], "time": 3.95}], "goal": {"position": [1, 3]}})
+    with pytest.raises(ConstraintError, match="waypoint 0 and goal"):
+        plan_route(sc)
+    same = parse_scenario({**base, "waypoints": [{"position": [1, 2], "time": 3.95}], "goal": {"position": [1, 2]}})
+    assert np.linalg.norm(plan_route(same).points[-1] - [1, 2]) < 1e-9
+
+
+def test_a_goal_off_the_path_end_and_a_start_off_the_path_are_blended_in():
+    sc = parse_scenario(
+        {"duration": 6.0, "start": {"position": [0.5, -0.3], "heading": 0},
+         "path": {"points": [[0, 0], [0, 4]]}, "goal": {"position": [0.6, 4.0]}}
+    )  # fmt: skip
+    plan = plan_route(sc)
+    np.testing.assert_allclose(plan.points[0], [0.5, -0.3], atol=1e-9)
+    np.testing.assert_allclose(plan.points[-1], [0.6, 4.0], atol=1e-9)
+    steps = np.linalg.norm(np.diff(plan.points, axis=0), axis=-1)
+    assert steps.max() < 0.08  # no jump: under 1.6 m/s in any frame
+    assert np.linalg.norm(plan.points[60] - sc.path_targets()[60]) < 0.01  # mid-clip still on the path
+
+
+def test_a_region_the_route_cannot_stay_in_is_refused():
+    sc = parse_scenario(
+        {"duration": 6.0, "path": {"points": [[0, 0], [3, 3]]},
+         "region": {"shape": {"type": "box", "center": [0, 1.5], "size": [1, 4]}}}
+    )  # fmt: skip
+    with pytest.raises(ConstraintError, match="region"):
+        plan_route(sc)

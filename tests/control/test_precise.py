@@ -73,3 +73,26 @@ def test_impossible_route_is_refused_before_sampling(tiny):
     with pytest.raises(ConstraintError, match="no route"):
         motionlgd.generate(prompt="a person walks", duration=6.0, steps=2, model=tiny,
                            start={"position": [0, 0], "heading": 0}, goal={"position": [0, 5]}, obstacles=ring)  # fmt: skip
+
+
+def test_residual_losses_are_scored_on_the_body_where_the_route_puts_it(tiny):
+    import torch
+
+    from motionlgd.control.precise import PreciseSetup
+    from motionlgd.losses import WeightedSum
+
+    T = 20
+    route = torch.stack([torch.linspace(0, 1.9, T), torch.zeros(T)], -1)  # 1.9 m along +x
+
+    def end_x(m):  # a residual loss reading every joint: the last frame's mean joint x
+        return m.joints[..., -1, :, 0].mean(-1)
+
+    setup = PreciseSetup(plan=None, route=route, guide_loss=WeightedSum([("user", 1.0, end_x)]), root_cond=None)
+    x0 = tiny.normalize(torch.zeros(2, T, 263))  # a body that stays at the origin
+    on_route = setup.objective(tiny, None)
+    assert float(on_route(x0)[0]) == pytest.approx(1.9, abs=0.05)
+    setup.impute = False
+    assert float(setup.objective(tiny, None)(x0)[0]) == pytest.approx(0.0, abs=0.05)
+    g = torch.zeros_like(x0).requires_grad_(True)
+    on_route(g).sum().backward()
+    assert torch.isfinite(g.grad).all()

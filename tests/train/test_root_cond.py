@@ -77,3 +77,17 @@ def test_init_from_a_model_folder_of_another_architecture_is_refused(tmp_path, t
     cfg.model.update(latent_dim=64, ff_size=128)
     with pytest.raises(CheckpointError, match="architecture"):
         train(cfg, data=toy_data, progress=False)
+
+
+def test_a_root_conditioned_run_starts_from_a_plain_runs_checkpoint(tmp_path, toy_data):
+    plain = _cfg(tmp_path, max_steps=1)
+    plain.model.pop("root_cond")
+    ckpt = train(plain, data=toy_data, progress=False)
+    cond = _cfg(tmp_path, out=str(tmp_path / "cond"), init_from=str(ckpt), lr=0.0)
+    train(cond, data=toy_data, progress=False)
+    st = torch.load(tmp_path / "cond" / "last.pt", weights_only=True)
+    base = torch.load(ckpt, weights_only=True)
+    torch.testing.assert_close(
+        st["ema"]["input_process.poseEmbedding.weight"], base["ema"]["input_process.poseEmbedding.weight"]
+    )
+    assert float(st["ema"]["embed_root.weight"].abs().sum()) == 0.0  # lr 0: the new input stays at zero
