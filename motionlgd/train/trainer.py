@@ -12,170 +12,30 @@ import json
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..data.dataset import ProcessedData, WindowSampler, build_dataset, cache_dir, feature_stats
+from ..data.dataset import ProcessedData, WindowSampler, build_dataset, feature_stats
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
-from ..io import atomic_write, load_yaml
-from ..models.checkpoint import save_model
-from ..models.denoiser import PREDICTIONS, x0_from_output
+from ..io import atomic_write
+from ..models.denoiser import x0_from_output
 from ..models.text import get_text_encoder
 from ..models.transformer import MDM
 from ..motion.humanml3d import recover_from_ric
 from ..motion.skeleton import FOOT_JOINTS
+from .checkpoints import _atomic_torch_save, _run_record, _saved_config, export_checkpoint, read_train_checkpoint
+from .config import TrainConfig, load_config
 from .init_model import init_from_model_folder
 from .root_masks import DEFAULT_MIX, training_root_condition
 
-__all__ = ["TrainConfig", "export_checkpoint", "load_config", "train"]
+__all__ = ["TrainConfig", "export_checkpoint", "load_config", "read_train_checkpoint", "train"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class TrainConfig:
-    """Training settings (a YAML file with these keys; unknown keys are an error).
-
-    ``prediction`` is what the network outputs: ``"x0"`` (as MDM; the loss is the x0
-    error) or ``"v"`` (``v = sqrt(abar) eps - sqrt(1 - abar) x0``; the loss is the v
-    error, which weighs low noise levels far more than the x0 error does, so the network
-    keeps fine detail such as the legs' swing). ``loss_weighting: min_snr`` weighs each
-    sample's feature loss by ``min(SNR(t), min_snr_gamma)`` (Hang et al. 2023, for x0
-    prediction), raised to at least ``min_snr_floor`` (0 = the paper's rule; 1 keeps the
-    noisiest levels at the uniform weight), normalised to mean 1 over t: it moves effort
-    to the low noise levels that shape the details. ``init_from`` starts a new run from the
-    EMA weights (and normalisation) of another run's training checkpoint, or of a model
-    folder (``config.json`` + ``model.safetensors``, e.g. the shipped default model); it is
-    ignored when the run resumes from its own checkpoint. ``model.root_cond: 5`` trains a
-    root-conditioned network (the route as a per-frame input, see
-    :mod:`motionlgd.train.root_masks`); ``root_mask_mix`` sets the probabilities of its
-    mask patterns (none, every frame, keyframes, one span) and ``root_lr_mult`` multiplies
-    the learning rate of its new, zero-initialised input layer.
-    """
-
-    name: str = "default"
-    data: str = "../shared/data"
-    sources: list[str] | None = None
-    out: str | None = None
-    model: dict[str, Any] = field(
-        default_factory=lambda: {
-            "latent_dim": 256,
-            "ff_size": 512,
-            "num_layers": 4,
-            "num_heads": 4,
-            "dropout": 0.1,
-            "cond_mask_prob": 0.1,
-        }
-    )
-    text_encoder: str = "all-MiniLM-L6-v2"
-    schedule: str = "cosine"
-    diffusion_steps: int = 1000
-    batch_size: int = 64
-    lr: float = 2e-4
-    weight_decay: float = 0.0
-    warmup_steps: int = 300
-    max_steps: int = 6000
-    min_lr_ratio: float = 0.1
-    ema_decay: float = 0.999
-    grad_clip: float = 1.0
-    min_frames: int = 40
-    max_frames: int = 196
-    locomotion_weight: float = 3.0
-    root_loss_weight: float = 1.0
-    prediction: str = "x0"
-    loss_weighting: str = "uniform"
-    min_snr_gamma: float = 5.0
-    min_snr_floor: float = 0.0
-    init_from: str | None = None
-    lambda_vel: float = 20.0
-    lambda_foot: float = 50.0
-    seed: int = 0
-    val_every: int = 250
-    val_batches: int = 8
-    checkpoint_minutes: float = 3.0
-    threads: int | None = None
-    root_mask_mix: list[float] | None = None
-    root_lr_mult: float = 10.0
-
-    def check(self) -> None:
-        """Raise :class:`MotionLGDError` for settings that cannot work together."""
-        if self.prediction not in PREDICTIONS:
-            raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
-        if self.loss_weighting not in ("uniform", "min_snr"):
-            raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
-        if self.root_mask_mix is not None and (
-            len(self.root_mask_mix) != 4 or min(self.root_mask_mix) < 0 or sum(self.root_mask_mix) <= 0
-        ):
-            raise MotionLGDError(f"root_mask_mix needs 4 probabilities >= 0, got {self.root_mask_mix!r}")
-        if self.loss_weighting == "min_snr" and self.prediction != "x0":
-            raise MotionLGDError(
-                "loss_weighting 'min_snr' is defined for prediction 'x0' (the v loss weighs t already)"
-            )
-
-    def out_dir(self) -> Path:
-        """Where checkpoints and logs go (default ``~/.cache/motionlgd/train/<name>``)."""
-        return Path(self.out) if self.out else cache_dir() / "train" / self.name
-
-
-def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML training config (a key given twice is an error), validating keys and types."""
-    import yaml
-
-    p = Path(path)
-    if not p.is_file():
-        raise MotionLGDError(f"training config not found: {p}")
-    try:
-        raw = load_yaml(p.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise MotionLGDError(f"{p}: invalid YAML ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise MotionLGDError(f"{p}: expected a mapping of settings")
-    known = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
-    cfg = TrainConfig(**raw)
-    try:
-        cfg.check()
-    except MotionLGDError as exc:
-        raise MotionLGDError(f"{p}: {exc}") from exc
-    if cfg.init_from:
-        cfg.init_from = str(Path(cfg.init_from).expanduser())
-        if not Path(cfg.init_from).is_absolute():
-            cfg.init_from = str((p.parent / cfg.init_from).resolve())
-    if cfg.data and not Path(cfg.data).is_absolute():
-        cfg.data = str((p.parent / cfg.data).resolve()) if (p.parent / cfg.data).exists() else cfg.data
-    return cfg
-
-
-def read_train_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> dict[str, Any]:
-    """Read a training checkpoint (``weights_only=True``: tensors and plain containers only)."""
-    try:
-        st = torch.load(path, map_location=device, weights_only=True)
-    except Exception as exc:
-        raise CheckpointError(f"{path}: cannot read training checkpoint ({type(exc).__name__}: {exc})") from exc
-    if not isinstance(st, dict) or st.get("format") != "motionlgd-train":
-        raise CheckpointError(f"{path}: not a motionlgd training checkpoint")
-    return st
-
-
-def _saved_config(st: dict[str, Any]) -> dict[str, Any]:
-    """The training config stored in a checkpoint (runs older than ``prediction`` were x0)."""
-    return {"prediction": "x0", **json.loads(st["config"])}
-
-
-def _run_record(st: dict[str, Any]) -> dict[str, Any]:
-    """``{"steps", "hours"}`` of the run a checkpoint belongs to."""
-    return {"steps": int(st["step"]), "hours": round(float(st["elapsed"]) / 3600, 3)}
-
-
-def _atomic_torch_save(obj: Any, path: Path) -> None:
-    atomic_write(path, lambda tmp: torch.save(obj, tmp), overwrite=True)
 
 
 class _Trainer:
@@ -526,54 +386,3 @@ def _stop_on_sigterm() -> None:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, _raise)
-
-
-def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool = True) -> Path:
-    """Write the EMA network of a training checkpoint as a motionlgd model folder.
-
-    Reads only the checkpoint (``weights_only=True``), not the training data. The
-    folder's ``config.json`` records the run's steps, hours, last validation loss,
-    data sources and clip count, and, for a run started with ``init_from``, that run's
-    steps and hours.
-    """
-    ckpt = Path(ckpt)
-    st = read_train_checkpoint(ckpt)
-    try:
-        cfg = TrainConfig(**_saved_config(st))
-        net = MDM(clip_dim=int(st["ema"]["embed_text.weight"].shape[1]), **cfg.model)
-        net.load_state_dict(st["ema"])
-        history = json.loads(st["history"])
-        mean, std = st["mean"].numpy(), st["std"].numpy()
-        record = _run_record(st)
-    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise CheckpointError(f"{ckpt}: incomplete or inconsistent training checkpoint ({exc})") from exc
-    info = json.loads(st["data_info"]) if "data_info" in st else {"sources": sorted(cfg.sources or [])}
-    training: dict[str, Any] = {
-        **record,
-        "val_loss": history[-1]["val"] if history else None,
-        "batch_size": cfg.batch_size,
-        **info,
-    }
-    init_info = json.loads(st["init_info"]) if "init_info" in st else None
-    if init_info is None and cfg.init_from and Path(cfg.init_from).is_file():  # older checkpoints
-        try:
-            base = read_train_checkpoint(cfg.init_from)
-            init_info = _run_record(base)
-        except CheckpointError:  # the record is informative only
-            log.warning("could not read init_from checkpoint %s", cfg.init_from)
-    if init_info is not None:
-        training["init_from"] = init_info
-    return save_model(
-        Path(directory),
-        net,
-        mean,
-        std,
-        schedule_kind=cfg.schedule,
-        num_steps=cfg.diffusion_steps,
-        text_encoder=cfg.text_encoder,
-        max_frames=cfg.max_frames,
-        name=cfg.name,
-        prediction=cfg.prediction,
-        extra={"training": training},
-        overwrite=overwrite,
-    )

@@ -1,0 +1,130 @@
+"""Training settings: the ``TrainConfig`` dataclass and its YAML reader."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from ..data.dataset import cache_dir
+from ..errors import MotionLGDError
+from ..io import load_yaml
+from ..models.denoiser import PREDICTIONS
+
+__all__ = ["TrainConfig", "load_config"]
+
+
+@dataclass
+class TrainConfig:
+    """Training settings (a YAML file with these keys; unknown keys are an error).
+
+    ``prediction`` is what the network outputs: ``"x0"`` (as MDM; the loss is the x0
+    error) or ``"v"`` (``v = sqrt(abar) eps - sqrt(1 - abar) x0``; the loss is the v
+    error, which weighs low noise levels far more than the x0 error does, so the network
+    keeps fine detail such as the legs' swing). ``loss_weighting: min_snr`` weighs each
+    sample's feature loss by ``min(SNR(t), min_snr_gamma)`` (Hang et al. 2023, for x0
+    prediction), raised to at least ``min_snr_floor`` (0 = the paper's rule; 1 keeps the
+    noisiest levels at the uniform weight), normalised to mean 1 over t: it moves effort
+    to the low noise levels that shape the details. ``init_from`` starts a new run from the
+    EMA weights (and normalisation) of another run's training checkpoint, or of a model
+    folder (``config.json`` + ``model.safetensors``, e.g. the shipped default model); it is
+    ignored when the run resumes from its own checkpoint. ``model.root_cond: 5`` trains a
+    root-conditioned network (the route as a per-frame input, see
+    :mod:`motionlgd.train.root_masks`); ``root_mask_mix`` sets the probabilities of its
+    mask patterns (none, every frame, keyframes, one span) and ``root_lr_mult`` multiplies
+    the learning rate of its new, zero-initialised input layer.
+    """
+
+    name: str = "default"
+    data: str = "../shared/data"
+    sources: list[str] | None = None
+    out: str | None = None
+    model: dict[str, Any] = field(
+        default_factory=lambda: {
+            "latent_dim": 256,
+            "ff_size": 512,
+            "num_layers": 4,
+            "num_heads": 4,
+            "dropout": 0.1,
+            "cond_mask_prob": 0.1,
+        }
+    )
+    text_encoder: str = "all-MiniLM-L6-v2"
+    schedule: str = "cosine"
+    diffusion_steps: int = 1000
+    batch_size: int = 64
+    lr: float = 2e-4
+    weight_decay: float = 0.0
+    warmup_steps: int = 300
+    max_steps: int = 6000
+    min_lr_ratio: float = 0.1
+    ema_decay: float = 0.999
+    grad_clip: float = 1.0
+    min_frames: int = 40
+    max_frames: int = 196
+    locomotion_weight: float = 3.0
+    root_loss_weight: float = 1.0
+    prediction: str = "x0"
+    loss_weighting: str = "uniform"
+    min_snr_gamma: float = 5.0
+    min_snr_floor: float = 0.0
+    init_from: str | None = None
+    lambda_vel: float = 20.0
+    lambda_foot: float = 50.0
+    seed: int = 0
+    val_every: int = 250
+    val_batches: int = 8
+    checkpoint_minutes: float = 3.0
+    threads: int | None = None
+    root_mask_mix: list[float] | None = None
+    root_lr_mult: float = 10.0
+
+    def check(self) -> None:
+        """Raise :class:`MotionLGDError` for settings that cannot work together."""
+        if self.prediction not in PREDICTIONS:
+            raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
+        if self.loss_weighting not in ("uniform", "min_snr"):
+            raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
+        if self.root_mask_mix is not None and (
+            len(self.root_mask_mix) != 4 or min(self.root_mask_mix) < 0 or sum(self.root_mask_mix) <= 0
+        ):
+            raise MotionLGDError(f"root_mask_mix needs 4 probabilities >= 0, got {self.root_mask_mix!r}")
+        if self.loss_weighting == "min_snr" and self.prediction != "x0":
+            raise MotionLGDError(
+                "loss_weighting 'min_snr' is defined for prediction 'x0' (the v loss weighs t already)"
+            )
+
+    def out_dir(self) -> Path:
+        """Where checkpoints and logs go (default ``~/.cache/motionlgd/train/<name>``)."""
+        return Path(self.out) if self.out else cache_dir() / "train" / self.name
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a YAML training config (a key given twice is an error), validating keys and types."""
+    import yaml
+
+    p = Path(path)
+    if not p.is_file():
+        raise MotionLGDError(f"training config not found: {p}")
+    try:
+        raw = load_yaml(p.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise MotionLGDError(f"{p}: invalid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise MotionLGDError(f"{p}: expected a mapping of settings")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    cfg = TrainConfig(**raw)
+    try:
+        cfg.check()
+    except MotionLGDError as exc:
+        raise MotionLGDError(f"{p}: {exc}") from exc
+    if cfg.init_from:
+        cfg.init_from = str(Path(cfg.init_from).expanduser())
+        if not Path(cfg.init_from).is_absolute():
+            cfg.init_from = str((p.parent / cfg.init_from).resolve())
+    if cfg.data and not Path(cfg.data).is_absolute():
+        cfg.data = str((p.parent / cfg.data).resolve()) if (p.parent / cfg.data).exists() else cfg.data
+    return cfg
