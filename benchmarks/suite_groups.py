@@ -21,7 +21,7 @@ COLUMNS = (
     ("path_detour_mean_m", "forced detour (cm)", 100.0),
     ("waypoint_error_max_m", "worst waypoint (cm)", 100.0),
     ("goal_error_m", "goal (cm)", 100.0),
-    ("all_met", "all met", 1.0),
+    ("all_constraints_met", "all met", 1.0),
     ("obstacle_penetrated", "penetration", 1.0),
     ("foot_skating_ratio", "foot skate", 1.0),
 )
@@ -50,9 +50,6 @@ def main() -> None:
             rows = [r for r in by_method.get(m, []) if r["scenario"].startswith(prefix)]
             if not rows:
                 continue
-            for r in rows:
-                met = r.get("constraints_met") or "{}"
-                r["all_met"] = str(float(met != "{}" and "False" not in met)) if met != "{}" else ""
             cells = [_mean(rows, k, s) for k, _, s in COLUMNS]
             print(
                 f"| {m} | {group} | "

@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from ..motion.humanml3d import root_heading_angles
 from ..types import Cond, Denoiser
 
 __all__ = ["RouteImputer", "align_heading", "impute_root", "route_to_canonical"]
@@ -60,9 +61,7 @@ def impute_root(features: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
 
 
 def _impute(f: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
-    rot_vel = f[..., 0]
-    # heading angle (half angle, as the decoder) of each frame: cumulative rotation velocity
-    ang = torch.cat([torch.zeros_like(rot_vel[..., :1]), rot_vel[..., :-1]], dim=-1).cumsum(-1)
+    ang = root_heading_angles(f)  # half angles, as the decoder
     route = route.to(f).expand(f.shape[0], -1, -1)
     d = route[:, 1:] - route[:, :-1]  # (B, T-1, 2) world-frame steps (canonical)
     # the decoder maps lin_vel[t-1] by the inverse of the frame-t root rotation (angle 2*ang)
@@ -125,7 +124,7 @@ def align_heading(
     f = features.clone()
     B = f.shape[0]
     route = route.to(f).expand(B, -1, -1)
-    ang = torch.cat([torch.zeros_like(f[:, :1, 0]), f[:, :-1, 0]], dim=-1).cumsum(-1)
+    ang = root_heading_angles(f)
     phi = -2 * ang  # body yaw per frame (0 = +z, as headings)
     local = f[:, :-1, 1:3]  # step t-1 -> t in frame t's root frame
     d = route[:, 1:] - route[:, :-1]

@@ -31,6 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..motion.humanml3d import facing_directions
+from .realism import gaussian_frechet
+
 __all__ = ["BODY_DESCRIPTOR_NAMES", "body_descriptor", "body_realism", "load_body_reference"]
 
 BODY_DESCRIPTOR_NAMES = (
@@ -45,18 +48,12 @@ BODY_DESCRIPTOR_NAMES = (
 REFERENCE_FILE = Path(__file__).with_name("body_reference.npz")
 
 
-def _facing(j: np.ndarray) -> np.ndarray:
-    across = (j[:, 2] - j[:, 1]) + (j[:, 17] - j[:, 16])
-    f = np.stack([across[:, 2], -across[:, 0]], -1)
-    return f / np.maximum(np.linalg.norm(f, axis=-1, keepdims=True), 1e-9)
-
-
 def body_descriptor(joints: np.ndarray, fps: float = 20.0) -> np.ndarray:
     """``(T, 22, 3)`` metres, Y up -> ``(len(BODY_DESCRIPTOR_NAMES),)`` descriptor."""
     j = np.asarray(joints, dtype=np.float64)
     floor = j[..., 1].min()
     h = j[..., 1] - floor
-    f = _facing(j)  # (T, 2) forward (x, z)
+    f = facing_directions(j)[:, [0, 2]]  # (T, 2) forward (x, z)
     side = np.stack([f[:, 1], -f[:, 0]], -1)
     rel = j[..., [0, 2]] - j[:, :1, [0, 2]]  # (T, 22, 2) ground offsets from the pelvis
     fwd = (rel * f[:, None]).sum(-1)
@@ -108,15 +105,4 @@ def body_realism(
     cov_ref = ref["cov"] / np.outer(sd, sd)
     mu = z.mean(0)
     cov = np.cov(z, rowvar=False) if len(z) > 1 else np.zeros_like(cov_ref)
-    return _fd(mu, cov, cov_ref)
-
-
-def _fd(mu: np.ndarray, cov: np.ndarray, cov_ref: np.ndarray, ridge: float = 1e-6) -> float:
-    from scipy import linalg
-
-    n = len(mu)
-    a, b = cov + ridge * np.eye(n), cov_ref + ridge * np.eye(n)
-    covmean = linalg.sqrtm(a @ b)
-    if np.iscomplexobj(covmean):
-        covmean = covmean.real
-    return float((mu**2).sum() + np.trace(a + b - 2 * covmean))
+    return gaussian_frechet(mu, cov, np.zeros_like(mu), cov_ref)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import linalg
 
-__all__ = ["frechet_distance", "motion_descriptor", "realism_score"]
+__all__ = ["frechet_distance", "gaussian_frechet", "motion_descriptor", "realism_score"]
 
 
 def motion_descriptor(joints: np.ndarray, fps: float = 20.0) -> np.ndarray:
@@ -50,15 +50,22 @@ def motion_descriptor(joints: np.ndarray, fps: float = 20.0) -> np.ndarray:
     return np.concatenate([np.atleast_1d(np.asarray(p, dtype=np.float64)) for p in parts])
 
 
-def frechet_distance(a: np.ndarray, b: np.ndarray, ridge: float = 1e-6) -> float:
-    """Frechet distance between Gaussian fits of ``a (N, D)`` and ``b (M, D)``."""
-    mu_a, mu_b = a.mean(0), b.mean(0)
-    ca = np.cov(a, rowvar=False) + ridge * np.eye(a.shape[1])
-    cb = np.cov(b, rowvar=False) + ridge * np.eye(b.shape[1])
+def gaussian_frechet(
+    mu_a: np.ndarray, cov_a: np.ndarray, mu_b: np.ndarray, cov_b: np.ndarray, ridge: float = 1e-6
+) -> float:
+    """Frechet distance between Gaussians ``N(mu_a, cov_a)`` and ``N(mu_b, cov_b)`` (``(D,)``,
+    ``(D, D)``), with ``ridge`` added to both covariances' diagonals."""
+    eye = ridge * np.eye(len(mu_a))
+    ca, cb = cov_a + eye, cov_b + eye
     covmean = linalg.sqrtm(ca @ cb)
     if np.iscomplexobj(covmean):
         covmean = covmean.real
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(ca + cb - 2 * covmean))
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray, ridge: float = 1e-6) -> float:
+    """Frechet distance between Gaussian fits of ``a (N, D)`` and ``b (M, D)``."""
+    return gaussian_frechet(a.mean(0), np.cov(a, rowvar=False), b.mean(0), np.cov(b, rowvar=False), ridge)
 
 
 def realism_score(samples: np.ndarray, reference: np.ndarray, fps: float = 20.0) -> float:

@@ -99,6 +99,8 @@ def run_suite(
                         **row,
                     }
                 )
+                if row.get("constraints_met"):
+                    rows[-1]["all_constraints_met"] = float(all(row["constraints_met"].values()))
             if on_progress is not None:
                 on_progress(f"{sc.name} {m.name}: {res.metrics['time_s']:.1f} s")
     return rows
@@ -150,9 +152,6 @@ def aggregate(rows: list[dict[str, Any]], methods: tuple[Method, ...] = METHODS)
         if not mine:
             continue
         agg: dict[str, Any] = {"samples": len(mine)}
-        for r in mine:
-            if r.get("constraints_met"):
-                r["all_constraints_met"] = float(all(r["constraints_met"].values()))
         for key, _, scale in METRIC_KEYS:
             vals = [r[key] * scale for r in mine if key in r]
             if vals:

@@ -39,6 +39,7 @@ __all__ = [
     "recover_root_rot_pos",
     "retarget_to_offsets",
     "root_from_dims",
+    "root_heading_angles",
 ]
 
 FEATURE_SLICES: dict[str, slice] = {
@@ -297,9 +298,17 @@ def recover_root_rot_pos(features: torch.Tensor) -> tuple[torch.Tensor, torch.Te
     return _root_rot_pos(features)
 
 
+def root_heading_angles(features: torch.Tensor) -> torch.Tensor:
+    """Per-frame root heading half-angles ``(..., T)`` (radians, 0 on the first frame) from
+    the rotation-velocity channel 0 of features ``(..., T, D)``: the body yaw is ``-2 *``
+    this (0 = facing +z)."""
+    rot_vel = features[..., 0]
+    return torch.cat([torch.zeros_like(rot_vel[..., :1]), rot_vel[..., :-1]], dim=-1).cumsum(-1)
+
+
 def _root_rot_pos(features: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     rot_vel = features[..., 0]
-    ang = torch.cat([torch.zeros_like(rot_vel[..., :1]), rot_vel[..., :-1]], dim=-1).cumsum(-1)
+    ang = root_heading_angles(features)
     zeros = torch.zeros_like(ang)
     r_rot = torch.stack([torch.cos(ang), zeros, torch.sin(ang), zeros], dim=-1)
     vx = torch.cat([torch.zeros_like(rot_vel[..., :1]), features[..., :-1, 1]], dim=-1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +57,7 @@ def init_from_model_folder(trainer: Any, folder: Path) -> tuple[np.ndarray, np.n
     trainer.ema.load_state_dict(trainer.net.state_dict())
     mean = model.mean.cpu().numpy().astype(np.float32)
     std = model.std.cpu().numpy().astype(np.float32)
-    return mean, std, _total_run(json.loads(json.dumps(model.config)))
+    return mean, std, _total_run(model.config)
 
 
 class _NoText:
