@@ -76,6 +76,9 @@ register_loss("goal", lambda goal: GoalLoss(goal))
 register_loss("waypoints", _waypoints)
 register_loss("obstacles", _obstacles)
 register_loss("region", _region)
-register_loss("foot_skate", lambda height=0.05, softness=0.01: FootSkateLoss(height, softness))
+register_loss(
+    "foot_skate",
+    lambda height=0.05, softness=0.01, reference="floor": FootSkateLoss(height, softness, reference),
+)
 register_loss("smoothness", lambda: SmoothnessLoss())
 register_loss("joint_height", JointHeightLoss)

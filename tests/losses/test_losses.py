@@ -156,6 +156,21 @@ def test_foot_skate_counts_sliding_low_feet_only():
     assert float(sliding[0]) > 1e-3 > float(lifted[0])
 
 
+def test_foot_skate_lowest_reference_ignores_lifting_the_body():
+    m = straight_walk(B=1, T=21)
+    j = m.joints.clone().requires_grad_(True)
+    floor, lowest = FootSkateLoss(), FootSkateLoss(reference="lowest")
+    lifted = j.detach() + torch.tensor([0.0, 0.5, 0.0])
+    # lifting the whole body hides sliding feet from the floor-referenced loss only
+    assert float(floor(DecodedMotion(joints=lifted))[0]) < 1e-3 * float(floor(m)[0])
+    assert float(lowest(DecodedMotion(joints=lifted))[0]) == pytest.approx(float(lowest(m)[0]), rel=1e-5)
+    # and its gradient has no net vertical push on the body
+    lowest(DecodedMotion(joints=j)).sum().backward()
+    assert float(j.grad[..., 1].sum()) == pytest.approx(0.0, abs=1e-9)
+    with pytest.raises(ValueError, match="reference"):
+        FootSkateLoss(reference="ceiling")
+
+
 def test_weighted_sum_and_terms():
     m = straight_walk(B=2)
     a, b = GoalLoss([0, 0]), SmoothnessLoss()
