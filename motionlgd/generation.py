@@ -17,6 +17,7 @@ from .diffusion.samplers import sample_ddim, sample_ddpm
 from .errors import NumericalError, ScenarioError
 from .eval.sample import sample_metrics
 from .guidance.guided import GuidanceConfig, GuidedDenoiser
+from .long import PrefixImputer, needs_windows
 from .losses.base import DecodedMotion, make_objective
 from .models.bundle import MotionModel
 from .motion.humanml3d import recover_from_ric
@@ -124,6 +125,9 @@ def generate(
     device: str | torch.device = "cpu",
     progress: bool = False,
     clean_feet: bool | str | None = None,
+    _prefix: torch.Tensor | None = None,
+    _soft: torch.Tensor | None = None,
+    _plan: Any = None,
     **overrides: Any,
 ) -> GenerationResult:
     """Generate motions for a scenario.
@@ -146,6 +150,11 @@ def generate(
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
             ``cfg_scale``.
+
+    A scenario longer than the model's window (or with a prompt timeline) is generated in
+    overlapping windows (:mod:`motionlgd.long`); ``_prefix`` (normalised ``(N, O, D)``
+    features the clip must start with), ``_soft`` (features blended in after them) and ``_plan`` (the window's stretch of the route)
+    are how those windows are run.
 
     Returns:
         A :class:`GenerationResult` with ``joints (N, T, 22, 3)`` in metres.
@@ -190,6 +199,14 @@ def generate(
     else:
         model.to(device)
     load_s = time.time() - t_load
+    if _prefix is None and needs_windows(scenario, model.max_frames):
+        for w in scenario.check_feasible(None, model.fps):
+            log.warning(w)
+        from .long_generation import generate_long
+
+        res = generate_long(scenario, model, progress=progress, cleanup=cleanup)
+        res.metrics["model_load_s"] = load_s
+        return res
     for w in scenario.check_feasible(model.max_frames, model.fps):
         log.warning(w)
 
@@ -204,8 +221,10 @@ def generate(
     to_world = world_transform(position, heading)
     loss = scenario.build_loss()
     guide_loss, precise = loss, None
-    if gcfg.method == "precise" and scenario.has_control():
-        precise = precise_setup(scenario, loss, model, N, gcfg.route_weight, gcfg.impute, gcfg.align_heading)
+    if gcfg.method == "precise" and (scenario.has_control() or _plan is not None):
+        precise = precise_setup(
+            scenario, loss, model, N, gcfg.route_weight, gcfg.impute, gcfg.align_heading, plan=_plan
+        )
         guide_loss = precise.guide_loss
         if precise.plan is not None:
             for w in precise.plan.warnings:
@@ -224,7 +243,14 @@ def generate(
         denoiser = guided
 
     def _wrap(den: Any) -> Any:
-        return precise.wrap(den, model) if precise is not None else den
+        if _prefix is None:
+            return precise.wrap(den, model) if precise is not None else den
+        # the route is imputed on an estimate that already starts with the prefix (its
+        # headings carry into the rest), and the prefix is put back exactly afterwards
+        den = PrefixImputer(den, _prefix.to(dev), _soft)
+        if precise is not None:
+            den = PrefixImputer(precise.wrap(den, model, fixed=_prefix.shape[1]), _prefix.to(dev))
+        return den
 
     sched = model.schedule.respace(min(scenario.sampler.get("steps", 100), model.schedule.num_steps))
     name = scenario.sampler.get("name", "ddim")

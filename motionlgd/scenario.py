@@ -46,6 +46,7 @@ from .scenario_fields import (
     _shape,
     _str,
     parse_guidance,
+    parse_prompts,
 )
 from .types import FOOT_CLEANUPS
 
@@ -60,7 +61,11 @@ MAX_RUN_SPEED = 6.0
 _TOP_KEYS = {
     "prompt", "duration", "fps", "seed", "num_samples", "start", "path", "waypoints", "goal", "obstacles",
     "region", "regularizers", "losses", "guidance", "sampler", "model", "name", "description", "foot_cleanup",
+    "prompts",
 }  # fmt: skip
+#: Longest motion a scenario may ask for, seconds (longer than the model's window: generated
+#: in overlapping windows, see :mod:`motionlgd.long`).
+MAX_DURATION = 600.0
 #: Values of ``foot_cleanup`` ("none" = keep the model's raw joints).
 FOOT_CLEANUP_CHOICES = ("none", *FOOT_CLEANUPS)
 
@@ -77,6 +82,7 @@ class Scenario:
     """
 
     prompt: str = "a person walks forward"
+    prompts: list[dict[str, Any]] = field(default_factory=list)
     duration: float = 6.0
     fps: float = 20.0
     seed: int = 0
@@ -101,6 +107,13 @@ class Scenario:
     def num_frames(self) -> int:
         """Frames to generate: ``round(duration * fps)``."""
         return round(self.duration * self.fps)
+
+    def prompt_at(self, time_s: float) -> str:
+        """The prompt that is active at ``time_s`` seconds (the timeline's, else ``prompt``)."""
+        for p in self.prompts:
+            if "until" not in p or time_s < p["until"]:
+                return str(p["text"])
+        return self.prompt
 
     def start_pose(self) -> tuple[tuple[float, float], float]:
         """``((x, z), heading_degrees)`` where the motion starts."""
@@ -291,7 +304,11 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
     if "description" in d:
         sc.description = _str(d["description"], "description")
     if "duration" in d:
-        sc.duration = _num(d["duration"], "duration", min=0.5, max=600)
+        sc.duration = _num(d["duration"], "duration", min=0.5, max=MAX_DURATION)
+    if d.get("prompts") is not None:
+        sc.prompts = parse_prompts(d["prompts"], sc.duration)
+        if "prompt" not in d:
+            sc.prompt = sc.prompts[0]["text"]
     if "fps" in d:
         sc.fps = _num(d["fps"], "fps", min=0, strict_min=True)
     if "seed" in d:
@@ -412,12 +429,15 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
         sc.guidance = parse_guidance(d["guidance"])
         sc.guidance_config()  # validates combinations and schedule names
     if d.get("sampler") is not None:
-        s = _mapping(d["sampler"], "sampler", {"name", "steps", "eta"})
+        s = _mapping(d["sampler"], "sampler", {"name", "steps", "eta", "window", "overlap"})
         sc.sampler = {
             "name": _str(s.get("name", "ddim"), "sampler.name", {"ddim", "ddpm"}),
             "steps": _int(s.get("steps", 100), "sampler.steps", min=1, max=10000),
             "eta": _num(s.get("eta", 0.0), "sampler.eta", min=0),
         }
+        for k in ("window", "overlap"):  # long motions: seconds per window and of overlap
+            if s.get(k) is not None:
+                sc.sampler[k] = _num(s[k], f"sampler.{k}", min=0, strict_min=True)
     if d.get("model") is not None:
         m = _mapping(
             d["model"], "model", {"path", "cfg_scale", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"}

@@ -161,3 +161,47 @@ def parse_guidance(data: Any) -> dict[str, Any]:
         if k in g:
             out_g[k] = _str(g[k], f"guidance.{k}")
     return out_g
+
+
+def parse_prompts(data: Any, duration: float) -> list[dict[str, Any]]:
+    """Validate a prompt timeline: ``[{text, until}, ..., {text}]`` (``until`` in seconds).
+
+    Every entry but the last needs ``until``, strictly increasing and inside the motion
+    (``0 < until < duration``); the last runs to the end (an ``until`` there, if given,
+    must equal the duration).
+
+    Raises:
+        ScenarioError: naming ``prompts[i].text`` / ``prompts[i].until``.
+    """
+    if not isinstance(data, list) or not data:
+        raise _err("prompts", f"expected a non-empty list of {{text, until}} entries, got {data!r}")
+    out: list[dict[str, Any]] = []
+    prev = 0.0
+    for i, item in enumerate(data):
+        if isinstance(item, str):
+            item = {"text": item}
+        e = _mapping(item, f"prompts[{i}]", {"text", "until"})
+        text = _str(e.get("text"), f"prompts[{i}].text")
+        last = i == len(data) - 1
+        entry: dict[str, Any] = {"text": text}
+        if e.get("until") is None:
+            if not last:
+                raise _err(f"prompts[{i}].until", "every prompt but the last needs 'until' (seconds)")
+        else:
+            until = _num(e["until"], f"prompts[{i}].until", min=0, strict_min=True)
+            if until <= prev:
+                raise _err(
+                    f"prompts[{i}].until", f"{until:g} s does not come after the previous prompt's end ({prev:g} s)"
+                )
+            if last and abs(until - duration) > 1e-6:
+                raise _err(
+                    f"prompts[{i}].until",
+                    f"the last prompt runs to the end; got {until:g} s, duration is {duration:g} s",
+                )
+            if not last and until >= duration:
+                raise _err(f"prompts[{i}].until", f"{until:g} s is not before the end of the motion ({duration:g} s)")
+            if not last:
+                entry["until"] = until
+            prev = until
+        out.append(entry)
+    return out

@@ -127,7 +127,7 @@ def test_generate_never_overwrites(tmp_path, scenario, tiny_model_dir, capsys):
 BAD_SCENARIOS = {
     "one_point_path": ("path: {points: [[0, 0]]}\n", "path.points: needs at least 2 points"),
     "zero_radius": ("obstacles: [{type: disc, center: [2, 2], radius: 0}]\n", "radius: must be > 0"),
-    "too_long": ("duration: 30\npath: {points: [[0, 0], [0, 9]]}\n", "exceeds the model's maximum"),
+    "too_long": ("duration: 700\npath: {points: [[0, 0], [0, 9]]}\n", "duration: must be <= 600"),
     "unknown_loss": ("losses: [{name: teleport}]\n", "unknown loss 'teleport'"),
     "start_inside": ("obstacles: [{type: disc, center: [0, 0], radius: 1}]\n", "start point (0, 0) lies inside"),
     "nan": ("duration: .nan\n", "duration: must be a finite number"),

@@ -99,7 +99,7 @@ def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def align_heading(
-    features: torch.Tensor, route: torch.Tensor, sigma: float = 3.0, min_step: float = 0.01
+    features: torch.Tensor, route: torch.Tensor, sigma: float = 3.0, min_step: float = 0.01, fixed: int = 0
 ) -> torch.Tensor:
     """Turn the body so that its *own* gait direction follows the route.
 
@@ -117,6 +117,8 @@ def align_heading(
         sigma: smoothing of the heading correction, in frames.
         min_step: metres per frame under which a step (the body's or the route's) is too
             small to say a direction.
+        fixed: leading frames whose heading is kept (a long motion's overlap, already
+            generated); the correction fades in over the ``4 * sigma`` frames after them.
 
     Returns:
         features with the heading channel (0) rewritten; everything else unchanged.
@@ -136,6 +138,10 @@ def align_heading(
     s = _smooth_time(w * torch.sin(delta), sigma)
     conf = torch.sqrt(c**2 + s**2) / _smooth_time(w, sigma).clamp(min=1e-6)
     turn = torch.atan2(s, c) * conf.clamp(max=1.0)
+    if fixed > 0:  # turn[t - 1] turns frame t; frames <= fixed keep their heading (and so the
+        # heading change stored at frame fixed - 1, which the copied frames carry)
+        t = torch.arange(1, turn.shape[-1] + 1, dtype=turn.dtype, device=turn.device)
+        turn = turn * ((t - fixed) / (4 * sigma)).clamp(0.0, 1.0)
     phi_new = torch.cat([torch.zeros_like(phi[:, :1]), phi[:, 1:] + turn], dim=-1)
     ang_new = -phi_new / 2
     f[:, :-1, 0] = ang_new[:, 1:] - ang_new[:, :-1]
@@ -151,6 +157,8 @@ class RouteImputer:
         mean, std: ``(263,)`` the model's feature normalisation.
         align: also turn the body so its own stepping direction follows the route
             (:func:`align_heading`; the model still decides forwards or backwards).
+        fixed: leading frames whose heading alignment must not change (a long motion's
+            overlap).
     """
 
     def __init__(
@@ -160,8 +168,10 @@ class RouteImputer:
         mean: torch.Tensor,
         std: torch.Tensor,
         align: bool = False,
+        fixed: int = 0,
     ) -> None:
         self.denoiser = denoiser
+        self.fixed = fixed
         self.route = route
         self.mean = mean
         self.std = std
@@ -175,5 +185,5 @@ class RouteImputer:
             mean, std = self.mean.to(x0), self.std.to(x0)
             feats = x0.detach() * std + mean
             if self.align:
-                feats = align_heading(feats, self.route)
+                feats = align_heading(feats, self.route, fixed=self.fixed)
             return (impute_root(feats, self.route) - mean) / std

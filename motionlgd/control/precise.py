@@ -94,11 +94,12 @@ class PreciseSetup:
         on_route.diagnose = getattr(objective, "diagnose", None)  # type: ignore[attr-defined]
         return on_route
 
-    def wrap(self, denoiser: Denoiser, model: Any) -> Denoiser:
-        """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off)."""
+    def wrap(self, denoiser: Denoiser, model: Any, fixed: int = 0) -> Denoiser:
+        """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off);
+        ``fixed`` leading frames keep their heading (a long motion's overlap)."""
         if self.route is None or not self.impute:
             return denoiser
-        return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std, align=self.align)
+        return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std, align=self.align, fixed=fixed)
 
 
 def _residual(loss: WeightedSum, scenario: Any, plan: RoutePlan | None) -> list:
@@ -126,6 +127,7 @@ def precise_setup(
     route_weight: float = 0.0,
     impute: bool = True,
     align: bool = True,
+    plan: RoutePlan | None = None,
 ) -> PreciseSetup:
     """Plan the route and split the losses (see the module docstring).
 
@@ -137,11 +139,13 @@ def precise_setup(
         route_weight: weight of a guidance term pulling the model's own pelvis to the route.
         impute: hold the route by imputation (False: condition and guidance only).
         align: turn the body so its own stepping direction follows the route.
+        plan: a route planned already (a long motion's window); None plans one here.
 
     Raises:
         ConstraintError: the route is impossible (see :func:`plan_route`).
     """
-    plan = plan_route(scenario, scenario.num_frames, model.fps)
+    if plan is None:
+        plan = plan_route(scenario, scenario.num_frames, model.fps)
     items = _residual(loss, scenario, plan)
     if plan is not None and not impute and route_weight <= 0 and not getattr(model.net, "root_cond", 0):
         log.warning(

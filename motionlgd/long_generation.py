@@ -1,0 +1,173 @@
+"""``generate_long``: a motion of any length, window by window (see :mod:`motionlgd.long`)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import torch
+
+from .control.planner import RoutePlan, plan_route
+from .errors import NumericalError, ScenarioError
+from .eval.sample import sample_metrics
+from .eval.seams import seam_jumps
+from .long import Window, plan_windows, pose_at, time_windows, window_scenario, window_settings
+from .motion.humanml3d import recover_from_ric
+from .motion.motion import Motion
+
+__all__ = ["generate_long"]
+
+log = logging.getLogger(__name__)
+
+#: Guidance methods a long motion supports (the pure-guidance methods score whole-clip
+#: losses that a window cannot see).
+LONG_METHODS = ("precise", "none")
+
+
+def _slice_plan(plan: RoutePlan | None, win: Window) -> RoutePlan | None:
+    if plan is None:
+        return None
+    return RoutePlan(points=plan.points[win.start : win.start + win.length])
+
+
+def _one_sample(
+    scenario: Any, model: Any, windows: list[Window], plan: RoutePlan | None, sample: int, bar: Any
+) -> tuple[torch.Tensor, list[dict[str, Any]]]:
+    """Features ``(T, D)`` of one sample, and each window's guidance summary."""
+    from .generation import generate
+
+    fps = model.fps
+    pos, heading = scenario.start_pose()
+    feats = torch.zeros(scenario.num_frames, model.net.input_feats)
+    infos = []
+    prev: tuple[Window, torch.Tensor] | None = None  # the previous window and all it generated
+    for k, win in enumerate(windows):
+        if k == 0:
+            start = {"position": list(pos), "heading": heading}
+        else:
+            start = pose_at(feats[None], win.start, (pos, heading))[0]
+        sub = window_scenario(scenario, win, fps, start, k, seed=scenario.seed + sample + 1009 * k)
+        prefix = soft = None
+        if prev is not None:
+            prefix = model.normalize(feats[None, win.start : win.first_new].to(model.device))
+            pw, praw = prev
+            a = win.first_new - pw.start
+            soft = model.normalize(praw[None, a : a + win.soft].to(model.device))
+        res = generate(sub, model=model, _prefix=prefix, _soft=soft, _plan=_slice_plan(plan, win))
+        raw = torch.as_tensor(res.features[0])
+        new = raw[win.overlap : win.overlap + win.keep]
+        prev = (win, raw)
+        feats[win.first_new : win.first_new + win.keep] = new
+        infos.append({"prompt": sub.prompt, "time_s": res.metrics["time_s"], **res.metrics.get("guidance", {})})
+        if bar is not None:
+            bar.update(1)
+    return feats, infos
+
+
+def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: str | None = None) -> Any:
+    """Generate a scenario longer than the model's window, or with a prompt timeline.
+
+    Args:
+        scenario: the :class:`~motionlgd.scenario.Scenario` (its ``sampler.window`` and
+            ``sampler.overlap``, seconds, set the windows; default the model's window, 2 s).
+        model: the loaded :class:`~motionlgd.models.bundle.MotionModel`.
+        progress: a progress bar over windows.
+        cleanup: foot clean-up to run on the joined motion (None, "pin", "steps").
+
+    Returns:
+        A :class:`~motionlgd.generation.GenerationResult`: ``joints (N, T, 22, 3)`` metres,
+        ``features (N, T, 263)``; metrics add ``windows`` and per sample
+        ``seam_max_jump`` / ``inner_p95_jump`` (m/frame^2, see :mod:`motionlgd.eval.seams`).
+
+    Raises:
+        ScenarioError: a guidance method long motions do not support, a window or overlap
+            that does not fit the model.
+        ConstraintError: the route is impossible.
+    """
+    from .generation import GenerationResult, _mean, world_transform
+
+    gcfg = scenario.guidance_config()
+    if gcfg.method not in LONG_METHODS and scenario.has_control():
+        raise ScenarioError(
+            f"guidance.method: motions longer than the model's window ({model.max_frames / model.fps:g} s) or with a "
+            f"prompt timeline support {list(LONG_METHODS)}, not {gcfg.method!r}"
+        )
+    fps, T, N = model.fps, scenario.num_frames, scenario.num_samples
+    window, overlap = window_settings(scenario, model)
+    cuts = [round(p["until"] * fps) for p in scenario.prompts if "until" in p]
+    windows = plan_windows(T, window, overlap, cuts)
+    plan = plan_route(scenario, T, fps) if gcfg.method == "precise" else None
+    if plan is not None:
+        for w in plan.warnings:
+            log.warning(w)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=N * len(windows), desc="windows", dynamic_ncols=True)
+    t0 = time.time()
+    out, infos = [], []
+    try:
+        for i in range(N):
+            f, info = _one_sample(scenario, model, windows, plan, i, bar)
+            out.append(f)
+            infos.append(info)
+    finally:
+        if bar is not None:
+            bar.close()
+    sample_s = time.time() - t0
+    feats = torch.stack(out)
+    with torch.no_grad():
+        joints = world_transform(*scenario.start_pose())(recover_from_ric(feats))
+    feats_np, joints_np = feats.numpy().astype(np.float32), joints.numpy().astype(np.float32)
+    if not (np.isfinite(feats_np).all() and np.isfinite(joints_np).all()):
+        raise NumericalError("the generated motion contains NaN/inf; nothing was written")
+    boundaries = [w.first_new for w in windows[1:]]
+    skating_raw = []
+    if cleanup:
+        from .export import clean_feet as run_cleanup
+
+        for i in range(N):
+            fixed = run_cleanup(joints_np[i], fps, cleanup)
+            joints_np[i] = fixed.joints.astype(np.float32)
+            skating_raw.append(fixed.metrics["skating_before"])
+    per_sample = []
+    for i in range(N):
+        row = sample_metrics(joints_np[i], scenario, fps, plan)
+        row.update(seam_jumps(joints_np[i], boundaries))
+        if cleanup:
+            row["foot_skating_before_cleanup"] = skating_raw[i]
+        per_sample.append(row)
+    metrics: dict[str, Any] = {
+        "method": gcfg.method if (plan is not None or gcfg.method != "none") else "none",
+        "sampler": scenario.sampler.get("name", "ddim"),
+        "steps": min(scenario.sampler.get("steps", 100), model.schedule.num_steps),
+        "seed": scenario.seed,
+        "num_samples": N,
+        "model": model.name,
+        "device": str(model.device),
+        "clean_feet": cleanup or False,
+        "time_s": sample_s,
+        "windows": time_windows(windows, fps),
+        "window_runs": infos,
+        "per_sample": per_sample,
+        "mean": _mean(per_sample),
+    }
+    if plan is not None:
+        metrics["route"] = plan.summary()
+    motions = [
+        Motion(
+            joints=joints_np[i],
+            features=None if cleanup else feats_np[i],
+            fps=fps,
+            text=" | ".join(p["text"] for p in scenario.prompts) or scenario.prompt,
+            metadata={"seed": scenario.seed + i, "sample": i, "windows": len(windows)},
+        )
+        for i in range(N)
+    ]
+    log.info("generated %d x %d frames in %d windows in %.1f s", N, T, len(windows), sample_s)
+    return GenerationResult(
+        joints=joints_np, features=feats_np, fps=fps, scenario=scenario, metrics=metrics, motions=motions
+    )
