@@ -20,6 +20,7 @@ DEMOS = {
     "obstacles": "obstacles.yaml",
     "s_path": "s_path.yaml",
     "square_waypoints": "square_waypoints.yaml",
+    "long_route": "long_route.yaml",
     "corridor": "corridor.yaml",
 }
 
