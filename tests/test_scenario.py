@@ -174,7 +174,7 @@ def test_yaml_python_tags_are_not_executed(tmp_path):
 def test_demo_scenarios_are_valid(name):
     sc = load_scenario(scenarios_dir() / DEMOS[name])
     assert sc.has_control()
-    assert sc.check_feasible(196, 20) == []
+    assert sc.check_feasible(None if sc.num_frames > 196 else 196, 20) == []  # long: in windows
     assert isinstance(sc, Scenario) and math.isfinite(sc.duration)
 
 
