@@ -24,7 +24,6 @@ the next one from there. Time and memory grow linearly with the duration.
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -32,12 +31,10 @@ from typing import Any
 import torch
 
 from .errors import ScenarioError
-from .motion.humanml3d import recover_from_ric, root_heading_angles
+from .motion.humanml3d import root_from_dims, root_heading_angles
 from .types import Cond, Denoiser
 
 __all__ = ["DEFAULT_OVERLAP_S", "PrefixImputer", "Window", "needs_windows", "plan_windows"]
-
-log = logging.getLogger(__name__)
 
 #: Default overlap between windows, seconds.
 DEFAULT_OVERLAP_S = 2.0
@@ -155,10 +152,10 @@ class PrefixImputer:
 
 def window_settings(scenario: Any, model: Any) -> tuple[int, int]:
     """``(window, overlap)`` in frames from ``scenario.sampler`` (defaults: the model's
-    window, 2 s), checked against the model.
+    window, 2 s), the window checked against the model.
 
     Raises:
-        ScenarioError: naming ``sampler.window`` or ``sampler.overlap``.
+        ScenarioError: naming ``sampler.window``.
     """
     fps = model.fps
     w_s = scenario.sampler.get("window")
@@ -169,12 +166,7 @@ def window_settings(scenario: Any, model: Any) -> tuple[int, int]:
             f"({model.max_frames / fps:g} s, {model.max_frames} frames)"
         )
     overlap = round(scenario.sampler.get("overlap", DEFAULT_OVERLAP_S) * fps)
-    if window - overlap - overlap // 2 - 1 < MIN_NEW_FRAMES:
-        raise ScenarioError(
-            f"sampler.overlap: {overlap / fps:g} s of overlap does not fit windows of {window / fps:g} s "
-            f"(each window must add at least {MIN_NEW_FRAMES} new frames)"
-        )
-    return window, overlap
+    return window, overlap  # whether the overlap fits is checked by plan_windows
 
 
 def pose_at(features: torch.Tensor, frame: int, start: tuple[tuple[float, float], float]) -> list[dict[str, Any]]:
@@ -183,7 +175,7 @@ def pose_at(features: torch.Tensor, frame: int, start: tuple[tuple[float, float]
     (``((x, z), heading_deg)``)."""
     (x0, z0), h0 = start
     feats = features[:, : frame + 1]
-    root = recover_from_ric(feats)[:, frame, 0]  # (N, 3) canonical
+    root = root_from_dims(feats)[:, frame]  # (N, 3) canonical pelvis
     yaw = -2.0 * root_heading_angles(feats)[:, frame]  # radians, 0 = +z
     h = math.radians(h0)
     c, s = math.cos(h), math.sin(h)
@@ -211,11 +203,11 @@ def sub_waypoints(scenario: Any, win: Window, fps: float) -> dict[str, Any] | No
     """The scenario's waypoints that fall in the window's new frames, times shifted to it."""
     if not scenario.waypoints:
         return None
-    lo, hi = win.first_new / fps, (win.first_new + win.keep) / fps
+    T = scenario.num_frames
     pts = [
         {**p, "time": p["time"] - win.start / fps}
-        for p in scenario.waypoints["points"]
-        if lo <= p["time"] < hi or (math.isclose(p["time"], scenario.duration) and hi >= scenario.duration - 1e-9)
+        for p, w in zip(scenario.waypoints["points"], scenario.waypoint_list(), strict=True)
+        if win.first_new <= w.frame(fps, T) < win.first_new + win.keep
     ]
     if not pts:
         return None

@@ -141,7 +141,7 @@ def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: st
             row["foot_skating_before_cleanup"] = skating_raw[i]
         per_sample.append(row)
     metrics: dict[str, Any] = {
-        "method": gcfg.method if (plan is not None or gcfg.method != "none") else "none",
+        "method": gcfg.method,
         "sampler": scenario.sampler.get("name", "ddim"),
         "steps": min(scenario.sampler.get("steps", 100), model.schedule.num_steps),
         "seed": scenario.seed,
