@@ -23,17 +23,11 @@ from motionlgd.eval import metrics as M
 from motionlgd.export import clean_feet
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model")
-    ap.add_argument("--prompt", default="a person walks forward")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--steps", type=int, default=100)
-    ap.add_argument("-o", "--out", default="docs/images/footsteps.png")
-    args = ap.parse_args()
-    model = motionlgd.load_model(args.model)
+def plot(model, out: str | Path, prompt: str = "a person walks forward", seed: int = 0, steps: int = 100) -> dict:
+    """Generate one walk, clean it up both ways, draw the picture to ``out``; returns the
+    skating ratio of each version (``raw``, ``pin``, ``steps``)."""
     res = motionlgd.generate(
-        prompt=args.prompt, duration=6.0, num_samples=1, seed=args.seed, steps=args.steps, method="none", model=model
+        prompt=prompt, duration=6.0, num_samples=1, seed=seed, steps=steps, method="none", model=model
     )
     raw = res.joints[0].astype(np.float64)
     versions = {"raw model output": raw}
@@ -49,9 +43,11 @@ def main() -> None:
         'clean_feet="pin"': ("tab:blue", "--"),
         'clean_feet="steps"': ("tab:red", "-"),
     }
-    for name, j in versions.items():
+    skating = {}
+    for (name, j), key in zip(versions.items(), ("raw", "pin", "steps")):
         colour, ls = styles[name]
-        label = f"{name}: skating {M.foot_skating_ratio(j):.2f}"
+        skating[key] = float(M.foot_skating_ratio(j))
+        label = f"{name}: skating {skating[key]:.2f}"
         axes[0].plot(t, j[:, 10, 1] - floor, color=colour, ls=ls, label=label)
         axes[0].plot(t, j[:, 11, 1] - floor, color=colour, ls=ls, alpha=0.45)
         axes[1].plot(t, j[:, 10][:, [0, 2]] @ heading, color=colour, ls=ls, label=name)
@@ -61,10 +57,24 @@ def main() -> None:
     axes[0].legend(loc="upper left", fontsize=8)
     axes[1].set_ylabel("left toe along the walk (m)")
     axes[1].set_xlabel("time (s)")
-    axes[0].set_title(f'"{args.prompt}", seed {args.seed}: flat parts of the lower plot = a planted foot')
+    axes[0].set_title(f'"{prompt}", seed {seed}: flat parts of the lower plot = a planted foot')
     fig.tight_layout()
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.out, dpi=110)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+    return skating
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model")
+    ap.add_argument("--prompt", default="a person walks forward")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int, default=100)
+    ap.add_argument("-o", "--out", default="docs/images/footsteps.png")
+    args = ap.parse_args()
+    skating = plot(motionlgd.load_model(args.model), args.out, args.prompt, args.seed, args.steps)
+    print("foot skating: " + ", ".join(f"{k} {v:.2f}" for k, v in skating.items()))
     print(f"wrote {args.out}")
 
 

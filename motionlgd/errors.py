@@ -11,6 +11,7 @@ __all__ = [
     "BVHParseError",
     "CheckpointError",
     "ConstraintError",
+    "DeviceError",
     "MissingDependencyError",
     "MotionLGDError",
     "NumericalError",
@@ -74,3 +75,7 @@ class OutputExistsError(MotionLGDError, FileExistsError):
 
 class MissingDependencyError(MotionLGDError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class DeviceError(MotionLGDError, ValueError):
+    """A device was asked for that this machine or torch build cannot use (e.g. ``cuda`` without CUDA)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 import torch
 
 from .control.precise import precise_setup
+from .devices import resolve_device
 from .diffusion.samplers import sample_ddim, sample_ddpm
 from .errors import NumericalError, ScenarioError
 from .eval.sample import sample_metrics
@@ -28,6 +30,8 @@ from .types import FOOT_CLEANUPS
 __all__ = ["GenerationResult", "generate", "resolve_model", "sample_metrics", "world_transform"]
 
 log = logging.getLogger(__name__)
+
+MAX_STEPS_ENV = "MOTIONLGD_MAX_STEPS"
 
 
 def world_transform(position: tuple[float, float], heading_deg: float):
@@ -69,6 +73,7 @@ def resolve_model(spec: dict[str, Any] | None = None, device: str | torch.device
     from .models.checkpoint import load_mdm, load_model
 
     spec = spec or {}
+    device = resolve_device(device)
     if spec.get("mdm_checkpoint"):
         return load_mdm(
             spec["mdm_checkpoint"],
@@ -79,6 +84,25 @@ def resolve_model(spec: dict[str, Any] | None = None, device: str | torch.device
             device=device,
         )
     return load_model(spec.get("path"), device=device)
+
+
+def _cap_steps(scenario: Scenario) -> Scenario:
+    """Apply ``MOTIONLGD_MAX_STEPS`` (an upper bound on sampling steps, for quick tries and the
+    docs tests): the scenario's sampler runs at most that many steps."""
+    raw = os.environ.get(MAX_STEPS_ENV)
+    if not raw:
+        return scenario
+    try:
+        cap = int(raw)
+        if cap < 1:
+            raise ValueError
+    except ValueError as exc:
+        raise ScenarioError(f"{MAX_STEPS_ENV}={raw!r}: must be a positive whole number of steps") from exc
+    steps = int(scenario.sampler.get("steps", 100))
+    if steps <= cap:
+        return scenario
+    log.warning("%s=%d: sampling %d steps instead of %d", MAX_STEPS_ENV, cap, cap, steps)
+    return replace(scenario, sampler={**scenario.sampler, "steps": cap})
 
 
 def _mean(rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -190,9 +214,11 @@ def generate(
             data["model"] = {**data.get("model", {}), "cfg_scale": shortcuts["cfg_scale"]}
         scenario = parse_scenario(data)
     assert isinstance(scenario, Scenario)
+    scenario = _cap_steps(scenario)
     cleanup = _cleanup_method(clean_feet, scenario)
     scenario = replace(scenario, foot_cleanup=cleanup or "")  # the saved scenario says what ran
 
+    device = resolve_device(device)
     t_load = time.time()
     if model is None:
         model = resolve_model(scenario.model, device)

@@ -477,6 +477,8 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         sc = parse_scenario(data, source=str(p))
     except ScenarioError as exc:
+        if str(exc).startswith(f"{p}:"):  # top-level errors already name the file
+            raise
         raise type(exc)(f"{p}: {exc}") from exc
     for k in ("path", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"):
         if k in sc.model and not Path(sc.model[k]).is_absolute():

@@ -278,3 +278,41 @@ def test_clean_feet_and_foot_cleanup_are_exclusive(tmp_path, scenario, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["generate", str(scenario), "-o", str(tmp_path / "o"), "--foot-cleanup", "steps", "--clean-feet"])
     assert exc.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_a_device_this_machine_lacks_is_a_user_error(tmp_path, scenario, capsys):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    for device in ("cuda", "gpu"):
+        out = tmp_path / device
+        code, _, err = _run(capsys, "generate", str(scenario), "-o", str(out), "--device", device, "--no-video")
+        assert code == 2 and "device" in err and "internal error" not in err, err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_no_video_still_draws_the_topdown_and_render_picks_by_suffix(tmp_path, scenario, tiny_model_dir, capsys):
+    from PIL import Image
+
+    out = tmp_path / "out"
+    args = ("generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video", "-q")
+    assert _run(capsys, *args)[0] == 0
+    assert (out / "topdown.png").is_file() and not (out / "video.mp4").exists()
+    motion = str(out / "motion.npz")
+    base = ("--backend", "matplotlib", "--size", "320x240", "-q")
+    assert _run(capsys, "render", motion, "-o", str(tmp_path / "still.png"), "--frame", "5", *base)[0] == 0
+    assert Image.open(tmp_path / "still.png").size == (320, 240)  # a 3D still, as in the API
+    assert _run(capsys, "render", motion, "-o", str(tmp_path / "still.jpg"), *base)[0] == 0
+    assert _run(capsys, "render", motion, "-o", str(tmp_path / "top.png"), "--topdown", "-q")[0] == 0
+    assert Image.open(tmp_path / "top.png").size == (800, 800)
+    code, _, err = _run(capsys, "render", motion, "-o", str(tmp_path / "top.mp4"), "--topdown")
+    assert code == 2 and "--topdown" in err
+
+
+def test_export_of_several_samples_names_the_files_it_writes(tmp_path, scenario, tiny_model_dir, capsys):
+    out = tmp_path / "out"
+    assert _run(capsys, "generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video")[0] == 0
+    code, stdout, _ = _run(capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "walk.bvh"))
+    assert code == 0 and "walk_0.bvh" in stdout and "walk_1.bvh" in stdout and "--sample" in stdout
+    assert not (tmp_path / "walk.bvh").exists()

@@ -54,3 +54,16 @@ def test_scenario_foot_cleanup_applies_unless_overridden(tiny_model_dir):
     assert off.metrics["clean_feet"] is False and off.motions[0].features is not None
     np.testing.assert_allclose(res.joints[:, :, 0], off.joints[:, :, 0], atol=1e-6)  # same sample, pelvis kept
     assert np.abs(res.joints - off.joints).max() > 0.01
+
+
+def test_max_steps_env_caps_sampling_and_the_saved_scenario_says_so(tiny_model_dir, monkeypatch):
+    model = motionlgd.load_model(tiny_model_dir)
+    kw = dict(prompt="a person walks", duration=1.0, steps=8, model=model, method="none")
+    monkeypatch.setenv("MOTIONLGD_MAX_STEPS", "3")
+    capped = motionlgd.generate(**kw)
+    assert capped.metrics["steps"] == 3 and capped.scenario.sampler["steps"] == 3
+    monkeypatch.setenv("MOTIONLGD_MAX_STEPS", "50")  # a cap above the request changes nothing
+    assert motionlgd.generate(**kw).metrics["steps"] == 8
+    monkeypatch.setenv("MOTIONLGD_MAX_STEPS", "lots")
+    with pytest.raises(ScenarioError, match="MOTIONLGD_MAX_STEPS"):
+        motionlgd.generate(**kw)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -189,3 +190,11 @@ def test_public_generate_stays_callable_after_submodule_import():
     import motionlgd.generation
 
     assert callable(motionlgd.generate)
+
+
+def test_demos_folder_holds_exact_copies_of_the_shipped_scenarios() -> None:
+    demos = Path(__file__).resolve().parents[1] / "demos"
+    copies = sorted(demos.glob("*.yaml"))
+    assert {p.name for p in copies} == set(DEMOS.values())
+    for p in copies:
+        assert p.read_bytes() == (scenarios_dir() / p.name).read_bytes(), p.name

@@ -165,6 +165,9 @@ def load_model(
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
+    from ..devices import resolve_device
+
+    device = resolve_device(device)
     directory = Path(path) if path is not None else default_model_dir()
     if directory.is_file() and directory.suffix == ".json":
         directory = directory.parent
@@ -276,6 +279,9 @@ def load_mdm(
         text_encoder: override the text encoder.
         cfg_scale: default classifier-free guidance scale (MDM's is 2.5).
     """
+    from ..devices import resolve_device
+
+    device = resolve_device(device)
     checkpoint = Path(checkpoint)
     args_path = Path(args_json) if args_json is not None else checkpoint.parent / "args.json"
     args = _read_json(args_path)

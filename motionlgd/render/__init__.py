@@ -25,8 +25,8 @@ import numpy as np
 
 from ..errors import MissingDependencyError, MotionLGDError
 from . import _deps
-from ._inputs import as_joint_batch, check_fps, check_size
-from .annotate import annotate_frame
+from ._inputs import as_joint_batch, check_fps, check_sample_ids, check_size
+from .annotate import annotate_frame, title_band_height
 from .body import BODY_MODELS, MeshBody, body_mesh, load_body, resolve_body
 from .camera import CAMERA_MODES, camera_path
 from .scene import SceneSpec
@@ -115,13 +115,15 @@ def render_motion(
     show_time: bool = True,
     body_model: str | os.PathLike[str] | None = None,
     layout: str = "together",
+    sample_ids: Sequence[int] | None = None,
 ) -> Path:
     """Render one or several motions to a video (``.mp4``/``.gif``) or a picture (``.png``/``.jpg``).
 
     Args:
         joints: ``(T, 22, 3)`` or ``(N, T, 22, 3)`` joint positions in metres (Y up, ground xz);
             numpy, torch, a :class:`~motionlgd.motion.Motion` or a list of Motions. Several
-            samples share the scene (or get a tile each, see ``layout``), each in its own colour.
+            samples share the scene (or get a tile each, see ``layout``), each in its own colour
+            (see ``sample_ids``).
         out_path: output file; the suffix picks the format. Parent folders are created.
         fps: frames per second of ``joints`` and of the video.
         scene: path / waypoints / obstacles / ghost / title overlays (:class:`SceneSpec`).
@@ -140,7 +142,12 @@ def render_motion(
         body_model: the model file a mesh body needs (``"smpl"``: an ``.npz`` SMPL model).
         layout: ``"together"`` (one scene) or ``"side_by_side"`` (a grid of tiles, one per
             sample, each with its own camera and the scene overlays; ``size`` is the whole
-            frame, split between the tiles: up to 3 in a row, then a square-ish grid).
+            frame, split between the tiles: up to 3 in a row, then a square-ish grid, below a
+            band holding the title when there is one).
+        sample_ids: the sample index of each rendered motion, which picks its colour (and its
+            legend swatch): motion ``i`` is drawn in ``sample_color(sample_ids[i])``. Default
+            ``0 .. N-1``. E.g. rendering only sample 1 of a file: ``joints[1:2]``,
+            ``labels=["sample 1"]``, ``sample_ids=[1]`` keeps sample 1's colour.
 
     Returns:
         The written path.
@@ -149,6 +156,7 @@ def render_motion(
         ShapeError: bad joints shape or NaN/inf, bad size or fps (nothing is written).
         OutputExistsError: ``out_path`` exists and ``overwrite`` is False.
         MissingDependencyError: the requested backend or body cannot run here.
+        MotionLGDError: bad ``labels``/``sample_ids`` length, camera, layout or frame.
     """
     arr = as_joint_batch(joints)
     fps = check_fps(fps)
@@ -158,6 +166,7 @@ def render_motion(
     scene = scene if scene is not None else SceneSpec()
     if labels is not None and len(labels) != arr.shape[0]:
         raise MotionLGDError(f"labels has {len(labels)} entries for {arr.shape[0]} samples")
+    ids = check_sample_ids(sample_ids, arr.shape[0])
     if camera not in CAMERA_MODES:
         raise MotionLGDError(f"camera must be one of {CAMERA_MODES}, got {camera!r}")
     if layout not in LAYOUTS:
@@ -179,13 +188,18 @@ def render_motion(
     if mesh_body is not None and chosen != "pyrender":
         log.warning("body=%r needs the pyrender backend; the matplotlib backend draws stick figures", body)
         mesh_body = None
-    tiles = _tile_grid(n, width, height) if layout == "side_by_side" and n > 1 else [(0, n, 0, 0, width, height)]
+    if layout == "side_by_side" and n > 1:  # the title gets a band of its own above the tiles and their legends
+        band = title_band_height(height, scene.title)
+        band = band if height - band >= 16 else 0  # a tiny frame keeps its tiles, the title overlaps them
+        tiles = _tile_grid(n, width, height - band, top=band)
+    else:
+        tiles = [(0, n, 0, 0, width, height)]
     log.info("rendering %d sample(s) x %d frame(s) at %dx%d (%d tile(s)) with %s to %s", n, len(indices), width,
              height, len(tiles), chosen, path)  # fmt: skip
     parts = []
     for first, count, _, _, tw, th in tiles:
         part = arr[first : first + count]
-        parts.append((part, camera_path(part, scene, camera, aspect=tw / th, fps=fps), first))
+        parts.append((part, camera_path(part, scene, camera, aspect=tw / th, fps=fps), ids[first : first + count]))
     tile_size = (tiles[0][4], tiles[0][5])
     if chosen == "pyrender":
         from . import pyrender_backend
@@ -197,7 +211,7 @@ def render_motion(
     else:
         from . import mpl_backend
 
-        closers = [mpl_backend.iter_frames(p, scene, tile_size, c, indices, first_color=f) for p, c, f in parts]
+        closers = [mpl_backend.iter_frames(p, scene, tile_size, c, indices, color_ids=f) for p, c, f in parts]
         stream = zip(*closers)
     ghost_label = scene.ghost_label if scene.ghost is not None else None
 
@@ -218,14 +232,15 @@ def render_motion(
         for t, images in zip(indices, stream):
             clock = t / fps if show_time else None
             if len(tiles) == 1:
-                yield annotate_frame(images[0], scene.title, clock, labels, ghost_label, marks=tile_marks(0, t))
+                yield annotate_frame(images[0], scene.title, clock, labels, ghost_label, marks=tile_marks(0, t),
+                                     color_ids=ids)  # fmt: skip
                 continue
             canvas = np.empty((height, width, 3), dtype=np.uint8)
             canvas[:] = _TILE_BACKGROUND
             for k, ((first, _, x, y, tw, th), img) in enumerate(zip(tiles, images)):
                 tile_labels = [labels[first]] if labels is not None else None
-                canvas[y : y + th, x : x + tw] = annotate_frame(img, "", None, tile_labels, ghost_label, first,
-                                                                tile_marks(k, t))  # fmt: skip
+                canvas[y : y + th, x : x + tw] = annotate_frame(img, "", None, tile_labels, ghost_label,
+                                                                marks=tile_marks(k, t), color_ids=ids[first : first + 1])  # fmt: skip
                 canvas[y : y + th, x + tw - 1 : x + tw] = 160  # thin separator
             yield annotate_frame(canvas, scene.title, clock)
 
@@ -250,9 +265,10 @@ def _waypoint_marks(scene: SceneSpec) -> tuple[np.ndarray, list[str]] | None:
     return pts, [f"t = {float(wp['time']):.1f} s" for wp in timed]
 
 
-def _tile_grid(n: int, width: int, height: int) -> list[tuple[int, int, int, int, int, int]]:
-    """Tiles ``(first_sample, count, x, y, w, h)`` of a side-by-side layout: one row up to 3, then a grid."""
+def _tile_grid(n: int, width: int, height: int, top: int = 0) -> list[tuple[int, int, int, int, int, int]]:
+    """Tiles ``(first_sample, count, x, y, w, h)`` (pixels) of a side-by-side layout: one row up to 3,
+    then a grid, filling ``width x height`` pixels starting ``top`` pixels down."""
     cols = n if n <= 3 else math.ceil(math.sqrt(n))
     rows = math.ceil(n / cols)
     tw, th = (width // cols) // 2 * 2, (height // rows) // 2 * 2
-    return [(i, 1, (i % cols) * tw, (i // cols) * th, tw, th) for i in range(n)]
+    return [(i, 1, (i % cols) * tw, top + (i // cols) * th, tw, th) for i in range(n)]

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ShapeError
+from ..errors import MotionLGDError, ShapeError
 from ..motion.skeleton import NUM_JOINTS
 
-__all__ = ["as_joint_batch", "check_fps", "check_size"]
+__all__ = ["as_joint_batch", "check_fps", "check_sample_ids", "check_size"]
 
 
 def _to_numpy(value: Any) -> np.ndarray:
@@ -75,3 +75,22 @@ def check_size(size: Sequence[int]) -> tuple[int, int]:
     if not (16 <= w <= 8192 and 16 <= h <= 8192) or (w, h) != tuple(size):
         raise ShapeError(f"size must be two integers between 16 and 8192 pixels (width, height), got {size!r}")
     return w, h
+
+
+def check_sample_ids(sample_ids: Sequence[int] | None, n: int) -> list[int]:
+    """Colour index of each of ``n`` samples: ``sample_ids`` checked (``n`` integers >= 0), or ``0 .. n-1``.
+
+    Raises:
+        MotionLGDError: wrong length, or an entry that is not a non-negative integer.
+    """
+    if sample_ids is None:
+        return list(range(n))
+    if isinstance(sample_ids, (str, bytes)) or not isinstance(sample_ids, Sequence | np.ndarray):
+        raise MotionLGDError(f"sample_ids must be a sequence of {n} integers, got {sample_ids!r}")
+    ids = list(sample_ids)
+    if len(ids) != n:
+        raise MotionLGDError(f"sample_ids has {len(ids)} entries for {n} samples")
+    for i in ids:
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral) or i < 0:
+            raise MotionLGDError(f"sample_ids must be non-negative integers, got {sample_ids!r}")
+    return [int(i) for i in ids]

@@ -74,6 +74,13 @@ class CameraPath:
         ok = (depth > 1e-6) & (np.abs(ndc_x) <= 1) & (np.abs(ndc_y) <= 1)
         return px, ok
 
+    def right_xz(self, t: int) -> np.ndarray:
+        """Unit horizontal ``(x, z)`` direction that points right on screen at frame ``t``."""
+        back = self.eye[t] - self.target[t]
+        right = np.array([back[2], -back[0]])  # (UP x back) in (x, z)
+        norm = float(np.linalg.norm(right))
+        return right / norm if norm > 1e-9 else np.array([1.0, 0.0])
+
     def distance(self, t: int) -> float:
         """Eye-target distance (m) at frame ``t``."""
         return float(np.linalg.norm(self.eye[t] - self.target[t]))

@@ -12,6 +12,7 @@ __all__ = [
     "checker_ground",
     "extrude_polygon",
     "flat_normals",
+    "outline_ribbon",
     "ribbon",
     "signed_area",
     "triangulate_polygon",
@@ -120,6 +121,31 @@ def ribbon(points: np.ndarray, width: float, y: float = 0.0) -> tuple[np.ndarray
     faces = np.concatenate([np.stack([i, i + 1, i + k], 1), np.stack([i + 1, i + k + 1, i + k], 1)], axis=0)
     faces = _face_up(verts, faces)
     return verts, faces
+
+
+def outline_ribbon(outline: np.ndarray, width: float, y: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Flat band of ``width`` metres along a closed ground outline ``(K, 2)`` (not repeated at the end).
+
+    One straight strip per edge, each lengthened by ``width / 2`` at both ends so that the
+    corners are filled; faces up, at height ``y`` (metres).
+    """
+    pts = _dedupe(np.asarray(outline, dtype=np.float64))
+    if len(pts) > 2 and np.allclose(pts[0], pts[-1]):
+        pts = pts[:-1]
+    verts: list[np.ndarray] = [np.zeros((0, 3))]
+    faces: list[np.ndarray] = [np.zeros((0, 3), dtype=np.int64)]
+    count = 0
+    for a, b in zip(pts, np.roll(pts, -1, axis=0)):
+        d = b - a
+        length = float(np.linalg.norm(d))
+        if length < 1e-9:
+            continue
+        d = d / length * (width / 2)
+        v, f = ribbon(np.stack([a - d, b + d]), width, y)
+        verts.append(v)
+        faces.append(f + count)
+        count += len(v)
+    return np.concatenate(verts), np.concatenate(faces).astype(np.int64)
 
 
 def _face_up(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:

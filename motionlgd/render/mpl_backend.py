@@ -1,5 +1,8 @@
 """Fallback renderer: matplotlib 3D stick figures with the same overlays (no OpenGL needed).
 
+The goal is a dark green flag (ground ring, pole, pennant), the region a dashed indigo
+outline on the floor.
+
 Uses the Agg canvas directly (no pyplot, no GUI backend). Plot axes are the world axes
 turned so that matplotlib's z is up: plot ``(X, Y, Z) = (x, -z, y)`` (a proper rotation,
 so the figure is not mirrored).
@@ -7,6 +10,7 @@ so the figure is not mirrored).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,7 +21,19 @@ from ..motion.skeleton import KINEMATIC_CHAINS
 from ._deps import require
 from .camera import CameraPath
 from .geometry import extrude_polygon
-from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
+from .scene import (
+    GHOST_COLOR,
+    GOAL_COLOR,
+    GOAL_FLAG,
+    GOAL_POLE,
+    OBSTACLE_COLOR,
+    PATH_COLOR,
+    REGION_COLOR,
+    WAYPOINT_COLOR,
+    SceneSpec,
+    obstacle_outline,
+    sample_color,
+)
 
 __all__ = ["iter_frames", "to_plot"]
 
@@ -40,6 +56,17 @@ def _clip_ground(points: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarr
     return out
 
 
+def _densify(outline: np.ndarray, step: float) -> np.ndarray:
+    """Closed ground outline ``(K, 2)`` -> ``(M, 2)`` points at most ``step`` metres apart, ending where it
+    starts (so that clipping to the view box removes only the parts outside, not whole edges)."""
+    pts = np.concatenate([outline, outline[:1]])
+    out = [pts[:1]]
+    for a, b in itertools.pairwise(pts):
+        k = max(1, math.ceil(float(np.linalg.norm(b - a)) / step))
+        out.append(a + (b - a) * (np.arange(1, k + 1) / k)[:, None])
+    return np.concatenate(out)
+
+
 def _grid_segments(lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
     segs = []
     for x in np.arange(math.ceil(lo[0] / _GRID_STEP), math.floor(hi[0] / _GRID_STEP) + 1) * _GRID_STEP:
@@ -47,6 +74,24 @@ def _grid_segments(lo: np.ndarray, hi: np.ndarray) -> list[np.ndarray]:
     for z in np.arange(math.ceil(lo[1] / _GRID_STEP), math.floor(hi[1] / _GRID_STEP) + 1) * _GRID_STEP:
         segs.append(np.stack(to_plot(np.array([[lo[0], 0, z], [hi[0], 0, z]])), axis=1))
     return segs
+
+
+def _goal_artists(ax: Any, goal: Sequence[float], side: np.ndarray, poly_cls: Any) -> list[Any]:
+    """Draw the goal ``(x, z)`` (metres) as a flag: a ground ring, a pole and a pennant pointing along
+    the unit ground direction ``side`` ``(x, z)``; returns the artists."""
+    x, z = float(goal[0]), float(goal[1])
+    t = np.linspace(0.0, 2 * math.pi, 33)
+    ring = np.stack([x + 0.25 * np.cos(t), np.full_like(t, 0.01), z + 0.25 * np.sin(t)], axis=1)
+    tip = (x + GOAL_FLAG * float(side[0]), GOAL_POLE - 0.15, z + GOAL_FLAG * float(side[1]))
+    pennant = np.array([[x, GOAL_POLE, z], tip, [x, GOAL_POLE - 0.3, z]])
+    flag = poly_cls([np.stack(to_plot(pennant), axis=1)], facecolors=[GOAL_COLOR], edgecolors=[GOAL_COLOR])
+    ax.add_collection3d(flag)
+    return [
+        ax.plot(*to_plot(ring), color=GOAL_COLOR, lw=2.0)[0],
+        ax.plot(*to_plot(np.array([[x, 0.0, z], [x, GOAL_POLE, z]])), color=GOAL_COLOR, lw=2.0)[0],
+        ax.plot(*to_plot(np.array([[x, 0.0, z]])), color=GOAL_COLOR, marker="o", markersize=6, ls="none")[0],
+        flag,
+    ]
 
 
 class _Stick:
@@ -71,6 +116,7 @@ def iter_frames(
     camera: CameraPath,
     frame_indices: Sequence[int],
     first_color: int = 0,
+    color_ids: Sequence[int] | None = None,
 ) -> Iterator[np.ndarray]:
     """Render stick-figure frames with matplotlib.
 
@@ -81,6 +127,8 @@ def iter_frames(
         camera: per-frame camera (direction and distance are mimicked with a view box).
         frame_indices: frames to render, in order.
         first_color: colour index of the first sample (sample ``i`` gets ``sample_color(first_color + i)``).
+        color_ids: colour index of each sample (sample ``i`` gets ``sample_color(color_ids[i])``);
+            overrides ``first_color``.
 
     Yields:
         ``(H, W, 3)`` uint8 RGB frames.
@@ -124,8 +172,15 @@ def iter_frames(
         poly = Poly3DCollection([pv[face] for face in f], facecolors=[(*OBSTACLE_COLOR, 0.55)], edgecolors="none")
         ax.add_collection3d(poly)
         obstacle_artists.append((poly, obstacle_outline(obs, segments=16)))
+    region_pts = None
+    if scene.region is not None:
+        r2 = _densify(obstacle_outline(scene.region, segments=64), step=0.05)
+        region_pts = np.stack([r2[:, 0], np.full(len(r2), 0.01), r2[:, 1]], axis=1)
+    region_line = ax.plot([], [], [], color=REGION_COLOR, lw=2.2, ls="--")[0]
+    goal_artists = [] if scene.goal is None else _goal_artists(ax, scene.goal, camera.right_xz(0), Poly3DCollection)
     ghost = _Stick(ax, GHOST_COLOR, alpha=0.5) if scene.ghost is not None else None
-    colors = [sample_color(first_color + i) for i in range(n)]
+    ids = list(color_ids) if color_ids is not None else [first_color + i for i in range(n)]
+    colors = [sample_color(ids[i]) for i in range(n)]
     trails = [ax.plot([], [], [], color=tuple(0.8 * c for c in colors[i]), lw=1.5)[0] for i in range(n)]
     sticks = [_Stick(ax, colors[i]) for i in range(n)]
 
@@ -144,6 +199,12 @@ def iter_frames(
             grid.set_segments(_grid_segments(lo, hi))
             if path_pts is not None:
                 path_line.set_data_3d(*to_plot(_clip_ground(path_pts, lo, hi)))
+            if region_pts is not None:
+                region_line.set_data_3d(*to_plot(_clip_ground(region_pts, lo, hi)))
+            if scene.goal is not None:
+                seen = bool(np.all((np.asarray(scene.goal) >= lo) & (np.asarray(scene.goal) <= hi)))
+                for artist in goal_artists:
+                    artist.set_visible(seen)
             for poly, outline in obstacle_artists:
                 poly.set_visible(bool(np.any(np.all((outline >= lo) & (outline <= hi), axis=1))))
             for i in range(n):

@@ -1,7 +1,8 @@
 """Offscreen mesh renderer (pyrender + OpenGL; headless through EGL/Mesa llvmpipe on a CPU).
 
 Scene: a checkerboard ground, the target path as a thin dark ribbon, waypoints as gold
-markers (disc + pole + ball), obstacles as translucent red prisms, one capsule body per
+markers (disc + pole + ball), obstacles as translucent red prisms, the goal as a dark green
+flag (ground ring, pole, pennant), the region as an indigo outline on the floor, one capsule body per
 sample in its own colour, the root trail walked so far as a ribbon in the sample's colour,
 and an optional translucent grey ghost body (or a skinned mesh body). One directional light (shadows on request).
 """
@@ -20,8 +21,20 @@ from ..motion.skeleton import NUM_JOINTS
 from ._deps import import_pyrender
 from .body import BONE_RADII, BONES, JOINT_RADII, MeshBody, bone_transforms, vertex_normals
 from .camera import CameraPath, look_at
-from .geometry import checker_ground, extrude_polygon, flat_normals, ribbon
-from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
+from .geometry import checker_ground, extrude_polygon, flat_normals, outline_ribbon, ribbon
+from .scene import (
+    GHOST_COLOR,
+    GOAL_COLOR,
+    GOAL_FLAG,
+    GOAL_POLE,
+    OBSTACLE_COLOR,
+    PATH_COLOR,
+    REGION_COLOR,
+    WAYPOINT_COLOR,
+    SceneSpec,
+    obstacle_outline,
+    sample_color,
+)
 
 __all__ = ["iter_tiles"]
 
@@ -114,9 +127,34 @@ class _BodyTemplate:
         return pos, nrm
 
 
+def _goal_flag(trimesh: Any, goal: Sequence[float], side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flag mesh ``(vertices (V, 3), faces (F, 3))`` in metres at the goal ``(x, z)``: a ground ring, a pole
+    and a two-sided pennant pointing along the unit ground direction ``side`` ``(x, z)``."""
+    ring = trimesh.creation.annulus(r_min=0.2, r_max=0.27, height=0.012, sections=40)
+    ring.apply_transform(trimesh.transformations.rotation_matrix(-math.pi / 2, [1, 0, 0]))
+    pole = trimesh.creation.cylinder(radius=0.015, height=GOAL_POLE, sections=10)
+    pole.apply_transform(trimesh.transformations.rotation_matrix(-math.pi / 2, [1, 0, 0]))
+    pole.apply_translation([0, GOAL_POLE / 2, 0])
+    parts = trimesh.util.concatenate([ring, pole])
+    x, z = float(goal[0]), float(goal[1])
+    tip = [GOAL_FLAG * float(side[0]), GOAL_POLE - 0.15, GOAL_FLAG * float(side[1])]
+    pennant = np.array([[0.0, GOAL_POLE, 0.0], tip, [0.0, GOAL_POLE - 0.3, 0.0]])
+    verts = np.concatenate([np.asarray(parts.vertices), pennant]) + np.array([x, 0.0, z])
+    k = len(parts.vertices)
+    faces = np.concatenate([np.asarray(parts.faces), np.array([[k, k + 1, k + 2], [k, k + 2, k + 1]])])
+    return verts, faces
+
+
 def _build_static(
-    pyrender: Any, trimesh: Any, pscene: Any, scene: SceneSpec, joints: np.ndarray, margin: float
+    pyrender: Any,
+    trimesh: Any,
+    pscene: Any,
+    scene: SceneSpec,
+    joints: np.ndarray,
+    margin: float,
+    side: np.ndarray | None = None,
 ) -> None:
+    """Add the ground and the scene overlays; ``side``: unit ground direction ``(x, z)`` of the goal's pennant."""
     pts = [joints[..., [0, 2]].reshape(-1, 2), scene.ground_points()]
     allp = np.concatenate(pts, axis=0)
     lo, hi = allp.min(0) - margin, allp.max(0) + margin
@@ -149,18 +187,27 @@ def _build_static(
     for obs in scene.obstacles:
         v, f = extrude_polygon(obstacle_outline(obs), height=obs["height"])
         pscene.add(_flat_mesh(pyrender, v, f, (*OBSTACLE_COLOR, 0.8)))
+    if scene.region is not None:
+        v, f = outline_ribbon(obstacle_outline(scene.region, segments=64), width=0.06, y=0.006)
+        if len(f):
+            pscene.add(_flat_mesh(pyrender, v, f, (*REGION_COLOR, 1.0), double=True))
+    if scene.goal is not None:
+        v, f = _goal_flag(trimesh, scene.goal, np.array([1.0, 0.0]) if side is None else side)
+        pscene.add(_flat_mesh(pyrender, v, f, (*GOAL_COLOR, 1.0)))
 
 
 class _Tile:
     """One pyrender scene: static overlays, per-frame bodies and trails of some samples, a camera."""
 
     def __init__(self, pyrender: Any, trimesh: Any, joints: np.ndarray, scene: SceneSpec, camera: CameraPath,
-                 aspect: float, template: _BodyTemplate, mesh_body: MeshBody | None, first_color: int) -> None:  # fmt: skip
+                 aspect: float, template: _BodyTemplate, mesh_body: MeshBody | None,
+                 colors: int | Sequence[int]) -> None:  # fmt: skip
         self.pyrender, self.joints, self.camera, self.template = pyrender, joints, camera, template
         n = joints.shape[0]
         self.pscene = pyrender.Scene(bg_color=list(BACKGROUND), ambient_light=[0.32, 0.32, 0.34])
-        _build_static(pyrender, trimesh, self.pscene, scene, joints, margin=8.0)
-        self.body_mats = [_material(pyrender, (*sample_color(first_color + i), 1.0), roughness=0.6) for i in range(n)]
+        _build_static(pyrender, trimesh, self.pscene, scene, joints, margin=8.0, side=camera.right_xz(0))
+        ids = list(range(colors, colors + n)) if isinstance(colors, int) else list(colors)
+        self.body_mats = [_material(pyrender, (*sample_color(ids[i]), 1.0), roughness=0.6) for i in range(n)]
         self.mats: list[np.ndarray] = []
         self.mesh_verts = self.mesh_normals = self.mesh_faces = None
         if mesh_body is None:
@@ -172,7 +219,7 @@ class _Tile:
         self.ghost = np.asarray(scene.ghost) if scene.ghost is not None else None
         self.ghost_mats = bone_transforms(self.ghost) if self.ghost is not None else None
         self.ghost_mat = _material(pyrender, (*GHOST_COLOR, 0.4))
-        self.trail_rgba = [(*tuple(0.8 * c for c in sample_color(first_color + i)), 1.0) for i in range(n)]
+        self.trail_rgba = [(*tuple(0.8 * c for c in sample_color(ids[i])), 1.0) for i in range(n)]
         cam = pyrender.PerspectiveCamera(yfov=camera.yfov, aspectRatio=aspect, znear=0.05, zfar=200.0)
         self.cam_node = self.pscene.add(cam, pose=camera.pose(0))
         center = joints[:, :, 0].reshape(-1, 3).mean(0)
@@ -210,7 +257,7 @@ class _Tile:
 
 
 def iter_tiles(
-    parts: Sequence[tuple[np.ndarray, CameraPath, int]],
+    parts: Sequence[tuple[np.ndarray, CameraPath, int | Sequence[int]]],
     scene: SceneSpec,
     size: tuple[int, int],
     frame_indices: Sequence[int],
@@ -221,7 +268,8 @@ def iter_tiles(
     """Render several scenes of the same size with one offscreen renderer, frame by frame.
 
     Args:
-        parts: per tile ``(joints (N, T, 22, 3) metres, camera, first colour index)``.
+        parts: per tile ``(joints (N, T, 22, 3) metres, camera, colours)``; colours: the colour index
+            of each of the N samples, or one int, the first one's (then consecutive).
         scene: overlays, drawn in every tile.
         size: ``(width, height)`` in pixels of each tile.
         frame_indices: which frames to render, in order.

@@ -1,4 +1,4 @@
-"""What is drawn around the motion: target path, waypoints, obstacles, a ghost motion, a title.
+"""What is drawn around the motion: target path, waypoints, obstacles, a goal, a region, a ghost motion, a title.
 
 Coordinates follow the rest of motionlgd: metres, Y up, ground plane ``xz``; a ground point
 is ``(x, z)``. Obstacle dicts are the scenario/loss format of :mod:`motionlgd.losses.shapes`::
@@ -8,7 +8,9 @@ is ``(x, z)``. Obstacle dicts are the scenario/loss format of :mod:`motionlgd.lo
     {"type": "polygon", "points": [[x, z], ...]}
 
 An optional ``"height"`` key (metres, default :data:`DEFAULT_OBSTACLE_HEIGHT`) sets how tall
-the obstacle is drawn; it is ignored by the losses.
+the obstacle is drawn; it is ignored by the losses. A scenario's ``region`` (the area the
+motion should stay inside) uses the same shape dicts and is drawn as an outline on the floor;
+its ``goal`` is a ground point drawn as a flag.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from ._inputs import as_joint_batch
 
 __all__ = [
     "DEFAULT_OBSTACLE_HEIGHT",
+    "GOAL_COLOR",
+    "GOAL_FLAG",
+    "GOAL_POLE",
     "PALETTE",
+    "REGION_COLOR",
     "SceneSpec",
     "box_corners",
     "obstacle_outline",
@@ -50,6 +56,12 @@ PATH_COLOR = (0.15, 0.15, 0.15)
 WAYPOINT_COLOR = (0.95, 0.75, 0.10)
 OBSTACLE_COLOR = (0.80, 0.25, 0.22)
 GHOST_COLOR = (0.55, 0.55, 0.55)
+#: Goal flag (dark green, unlike every :data:`PALETTE` colour) and region outline (indigo).
+GOAL_COLOR = (0.10, 0.50, 0.12)
+REGION_COLOR = (0.36, 0.27, 0.80)
+#: Goal flag in the 3D views: pole height and pennant length (metres).
+GOAL_POLE = 1.5
+GOAL_FLAG = 0.45
 
 
 def sample_color(i: int) -> tuple[float, float, float]:
@@ -76,14 +88,18 @@ def _point2(value: Any, what: str) -> tuple[float, float]:
     return float(arr[0]), float(arr[1])
 
 
-def _normalize_obstacle(obs: Any, i: int) -> dict[str, Any]:
-    """Validate one obstacle (dict or :class:`motionlgd.losses.shapes.Shape`) and return a clean dict."""
+def _normalize_obstacle(obs: Any, i: int, name: str | None = None) -> dict[str, Any]:
+    """Validate one obstacle (dict or :class:`motionlgd.losses.shapes.Shape`) and return a clean dict.
+
+    ``name`` is how error messages call it (default ``obstacles[i]``).
+    """
+    name = f"obstacles[{i}]" if name is None else name
     if hasattr(obs, "to_dict") and not isinstance(obs, Mapping):
         obs = obs.to_dict()
     if not isinstance(obs, Mapping):
-        raise ScenarioError(f"obstacles[{i}] must be a dict with a 'type', got {type(obs).__name__}")
+        raise ScenarioError(f"{name} must be a dict with a 'type', got {type(obs).__name__}")
     kind = obs.get("type")
-    where = f"obstacles[{i}] ({kind})"
+    where = f"{name} ({kind})"
     out: dict[str, Any] = {"type": kind}
     height = float(obs.get("height", DEFAULT_OBSTACLE_HEIGHT))
     if not (math.isfinite(height) and height > 0):
@@ -116,7 +132,7 @@ def _normalize_obstacle(obs: Any, i: int) -> dict[str, Any]:
             raise ScenarioError(f"{where}: points must be at least 3 [x, z] pairs, got shape {pts.shape}")
         out["points"] = [(float(x), float(z)) for x, z in pts]
     else:
-        raise ScenarioError(f"obstacles[{i}]: unknown type {kind!r}; expected 'disc', 'box' or 'polygon'")
+        raise ScenarioError(f"{name}: unknown type {kind!r}; expected 'disc', 'box' or 'polygon'")
     return out
 
 
@@ -155,6 +171,12 @@ class SceneSpec:
         path: ``(K, 2)`` target path polyline on the ground ``(x, z)`` in metres, or None.
         waypoints: list of ``{"position": [x, z], "time": seconds}`` (``time`` optional).
         obstacles: list of obstacle dicts (see module docstring) or ``losses.shapes`` objects.
+        goal: ground point ``[x, z]`` in metres drawn as a flag, or None; a scenario goal dict
+            ``{"position": [x, z], "weight": w}`` is accepted too (only the position is kept).
+        region: the area to stay inside, drawn as an outline on the floor: one shape dict like
+            an obstacle (``{"type": "box", "center": [x, z], "size": [w, d], "angle": deg}``,
+            disc or polygon) or a ``losses.shapes`` object, or None; a scenario region dict
+            ``{"shape": {...}, "margin": m, "weight": w}`` is accepted too (only the shape is kept).
         ghost: ``(T, 22, 3)`` joints drawn translucent grey (e.g. the unguided sample), or None.
         title: text shown at the top of every frame / picture ("" for none).
         ghost_label: legend text of the ghost ("" for no legend entry).
@@ -162,7 +184,8 @@ class SceneSpec:
     Validation happens in ``__post_init__``: arrays with the wrong shape or NaN/inf raise
     :class:`~motionlgd.errors.ShapeError`, malformed dicts raise
     :class:`~motionlgd.errors.ScenarioError`. After validation ``path`` is a float64 array,
-    ``ghost`` a float64 ``(T, 22, 3)`` array and ``obstacles``/``waypoints`` are clean dicts.
+    ``ghost`` a float64 ``(T, 22, 3)`` array, ``obstacles``/``waypoints``/``region`` are clean
+    dicts and ``goal`` is an ``(x, z)`` tuple of floats.
     """
 
     path: np.ndarray | Sequence[Sequence[float]] | None = None
@@ -171,6 +194,8 @@ class SceneSpec:
     ghost: np.ndarray | None = None
     title: str = ""
     ghost_label: str = "unguided"
+    goal: Sequence[float] | Mapping[str, Any] | None = None
+    region: Mapping[str, Any] | Any | None = None
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -197,21 +222,35 @@ class SceneSpec:
                 raise ShapeError(f"SceneSpec.ghost must have shape (T, 22, 3), got {np.shape(self.ghost)}")
             self.ghost = ghost[0]
         self.title = str(self.title or "")
+        if self.goal is not None:
+            goal = self.goal["position"] if isinstance(self.goal, Mapping) and "position" in self.goal else self.goal
+            self.goal = _point2(goal, "SceneSpec.goal")
+        if self.region is not None:
+            region = self.region
+            if isinstance(region, Mapping) and "shape" in region and "type" not in region:
+                region = region["shape"]
+            self.region = _normalize_obstacle(region, 0, name="SceneSpec.region")
+            self.region.pop("height")  # drawn flat on the floor
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SceneSpec:
         """Build from a scenario-like dict with optional keys ``path``, ``waypoints``, ``obstacles``,
-        ``ghost``, ``title`` (unknown keys are ignored)."""
-        keys = ("path", "waypoints", "obstacles", "ghost", "title", "ghost_label")
+        ``ghost``, ``title``, ``ghost_label``, ``goal``, ``region`` (unknown keys are ignored)."""
+        keys = ("path", "waypoints", "obstacles", "ghost", "title", "ghost_label", "goal", "region")
         return cls(**{k: d[k] for k in keys if k in d})
 
     def ground_points(self) -> np.ndarray:
-        """``(M, 2)`` every ground point of the overlays (path, waypoints, obstacle outlines, ghost root)."""
+        """``(M, 2)`` every ground point of the overlays (path, waypoints, obstacle outlines, goal,
+        region outline, ghost root), metres."""
         pts: list[np.ndarray] = [np.zeros((0, 2))]
         if self.path is not None:
             pts.append(np.asarray(self.path))
         pts.extend(np.asarray(wp["position"])[None] for wp in self.waypoints)
         pts.extend(obstacle_outline(o) for o in self.obstacles)
+        if self.goal is not None:
+            pts.append(np.asarray(self.goal, dtype=np.float64)[None])
+        if self.region is not None:
+            pts.append(obstacle_outline(self.region))
         if self.ghost is not None:
             pts.append(np.asarray(self.ghost)[:, 0, [0, 2]])
         return np.concatenate(pts, axis=0)

@@ -1,4 +1,4 @@
-"""Top-down PNG of root trajectories against the path, waypoints and obstacles (matplotlib).
+"""Top-down PNG of root trajectories against the path, waypoints, obstacles, goal and region (matplotlib).
 
 The view is from above (+y): ``z`` points up the page and ``x`` to the left, so a person
 walking up the page has their left (+x) on the left of the picture, as in the videos.
@@ -16,11 +16,24 @@ import numpy as np
 from ..errors import MotionLGDError
 from ..io import atomic_path
 from ._deps import require
-from ._inputs import as_joint_batch, check_size
-from .scene import GHOST_COLOR, OBSTACLE_COLOR, PATH_COLOR, WAYPOINT_COLOR, SceneSpec, obstacle_outline, sample_color
+from ._inputs import as_joint_batch, check_sample_ids, check_size
+from .scene import (
+    GHOST_COLOR,
+    GOAL_COLOR,
+    OBSTACLE_COLOR,
+    PATH_COLOR,
+    REGION_COLOR,
+    WAYPOINT_COLOR,
+    SceneSpec,
+    obstacle_outline,
+    sample_color,
+)
 from .video import check_output_path
 
 __all__ = ["render_topdown"]
+
+#: A flag with its pole's foot at the marker's origin (matplotlib rescales it to the marker size).
+_FLAG_MARKER = [(-0.07, 0.0), (-0.07, 1.0), (0.75, 0.78), (0.07, 0.56), (0.07, 0.0)]
 
 
 def render_topdown(
@@ -31,6 +44,7 @@ def render_topdown(
     overwrite: bool = False,
     size: tuple[int, int] = (800, 800),
     dpi: int = 100,
+    sample_ids: Sequence[int] | None = None,
 ) -> Path:
     """Draw root trajectories seen from above and save a PNG.
 
@@ -39,11 +53,15 @@ def render_topdown(
             root (joint 0) ground track ``(x, z)`` is drawn, with the start (circle), the end
             (triangle) and the pelvis position every second (dots, at 20 fps).
         out_png: output ``.png`` path (parents are created).
-        scene: path / waypoints / obstacles / ghost / title (:class:`SceneSpec`).
-        labels: one legend label per sample (default ``sample 0``, ``sample 1``, ...).
+        scene: path / waypoints / obstacles / goal / region / ghost / title (:class:`SceneSpec`);
+            the goal is a dark green flag, the region a dashed indigo outline.
+        labels: one legend label per sample (default ``sample 0``, ``sample 1``, ... -- the
+            ``sample_ids`` when given -- or ``motion`` for a single motion without ``sample_ids``).
         overwrite: replace an existing file (else :class:`~motionlgd.errors.OutputExistsError`).
         size: ``(width, height)`` of the PNG in pixels.
         dpi: resolution used for text and line widths.
+        sample_ids: the sample index of each motion, which picks its colour
+            (``sample_color(sample_ids[i])``); default ``0 .. N-1``.
 
     Returns:
         The written path.
@@ -56,7 +74,10 @@ def render_topdown(
     n = arr.shape[0]
     if labels is not None and len(labels) != n:
         raise MotionLGDError(f"labels has {len(labels)} entries for {n} samples")
-    labels = list(labels) if labels is not None else ([f"sample {i}" for i in range(n)] if n > 1 else ["motion"])
+    ids = check_sample_ids(sample_ids, n)
+    if labels is None:
+        labels = [f"sample {i}" for i in ids] if n > 1 or sample_ids is not None else ["motion"]
+    labels = list(labels)
     path = check_output_path(out_png, overwrite, (".png",))
     require("matplotlib", "render_topdown")
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -70,6 +91,10 @@ def render_topdown(
         outline = obstacle_outline(obs, segments=96)
         ax.add_patch(PolygonPatch(outline, closed=True, facecolor=(*OBSTACLE_COLOR, 0.35), edgecolor=OBSTACLE_COLOR,
                                   lw=1.5, label="obstacle" if k == 0 else None))  # fmt: skip
+    if scene.region is not None:
+        outline = obstacle_outline(scene.region, segments=96)
+        ax.add_patch(PolygonPatch(outline, closed=True, facecolor=(*REGION_COLOR, 0.06), edgecolor=REGION_COLOR,
+                                  lw=1.8, ls="--", label="region", zorder=1))  # fmt: skip
     if scene.path is not None:
         p = np.asarray(scene.path)
         ax.plot(p[:, 0], p[:, 1], color=PATH_COLOR, lw=2, ls="--", label="target path", zorder=2)
@@ -78,7 +103,7 @@ def render_topdown(
         ax.plot(g[:, 0], g[:, 2], color=GHOST_COLOR, lw=2, ls=":", label=scene.ghost_label or "ghost", zorder=3)
     for i in range(n):
         root = arr[i, :, 0]
-        c = sample_color(i)
+        c = sample_color(ids[i])
         ax.plot(root[:, 0], root[:, 2], color=c, lw=2.2, label=labels[i], zorder=4)
         ax.plot(root[::20, 0], root[::20, 2], color=c, marker=".", ls="none", markersize=5, zorder=4)
         ax.plot(root[0, 0], root[0, 2], color=c, marker="o", markersize=8, mec="black", mew=0.6, zorder=5)
@@ -89,6 +114,14 @@ def render_topdown(
                 label="waypoint" if k == 0 else None, zorder=6)  # fmt: skip
         text = f"{k + 1}" + (f" @ {wp['time']:g}s" if "time" in wp else "")
         ax.annotate(text, (x, z), textcoords="offset points", xytext=(8, 6), fontsize=8, zorder=7)
+    if scene.goal is not None:
+        gx, gz = scene.goal
+        ax.plot(gx, gz, marker="o", color=GOAL_COLOR, markersize=7, ls="none", zorder=6)
+        ax.plot(gx, gz, marker=_FLAG_MARKER, color=GOAL_COLOR, markersize=36, mec="black", mew=0.6, ls="none",
+                zorder=6)  # fmt: skip
+        centered = [(x, y - 0.5) for x, y in _FLAG_MARKER]  # legend entry: the flag centred on its row
+        ax.plot([], [], marker=centered, color=GOAL_COLOR, markersize=14, mec="black", mew=0.6, ls="none",
+                label="goal")  # fmt: skip
     ax.set_aspect("equal", adjustable="datalim")
     ax.invert_xaxis()  # seen from above: +x (body left) to the left when +z is up the page
     ax.grid(True, color="0.85", lw=0.6)

@@ -86,7 +86,9 @@ __all__ = [
     "JOINT_LANDMARKS",
     "SPINE_BLEND",
     "AnnyBody",
+    "cache_is_built",
     "default_cache_dir",
+    "first_use_message",
     "load",
 ]
 
@@ -192,6 +194,22 @@ def default_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "motionlgd" / "anny"
 
 
+def cache_is_built(cache_dir: str | os.PathLike[str]) -> bool:
+    """Whether ``cache_dir`` already holds anny's built body data (its ``build_compact_model_data``
+    file, under anny's data-version folder ``v*``), so that loading takes about a second."""
+    return any(Path(cache_dir).expanduser().glob("v*/build_compact_model_data_*.safetensors"))
+
+
+def first_use_message(cache_dir: str | os.PathLike[str]) -> str | None:
+    """The warning logged before anny builds its body cache in ``cache_dir``, or None when it is built."""
+    if cache_is_built(cache_dir):
+        return None
+    return (
+        f"anny: first use builds its body cache (~0.8 GB, about 1-3 min) in {Path(cache_dir).expanduser()}; "
+        "later runs reuse it (set ANNY_CACHE_DIR, or give the folder as the body model path, to put it elsewhere)"
+    )
+
+
 def _unit(v: np.ndarray) -> np.ndarray:
     n = np.linalg.norm(v, axis=-1, keepdims=True)
     return v / np.maximum(n, 1e-12)
@@ -237,10 +255,9 @@ def _build_model(cache_dir: Path, phenotype: Mapping[str, float]) -> dict[str, A
     previous = anny.paths.get_anny_cache_path()
     anny.paths.set_anny_cache_path(cache_dir)
     try:
-        if not any(cache_dir.glob("v*/build_compact_model_data_*.safetensors")):
-            logger.info(
-                "building the anny body model once into %s (about 0.5-3 minutes; later loads take a second)", cache_dir
-            )
+        message = first_use_message(cache_dir)
+        if message is not None:
+            logger.warning(message)
         start = time.perf_counter()
         try:
             model = anny.Anny(skinning_method="lbs")

@@ -1,0 +1,107 @@
+"""``motionlgd train``, ``eval`` and ``info``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..errors import MotionLGDError
+
+__all__ = ["cmd_eval", "cmd_info", "cmd_train"]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """``motionlgd train``."""
+    from ..train import load_config, train
+
+    cfg = load_config(args.config)
+    if args.data:
+        cfg.data = args.data
+    if args.out:
+        cfg.out = args.out
+    ckpt = train(
+        cfg,
+        export_only=args.export_only,
+        resume=args.resume,
+        device=args.device,
+        max_minutes=args.max_minutes,
+        export_to=args.export,
+        progress=not args.quiet,
+    )
+    print(f"checkpoint: {ckpt}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """``motionlgd eval``."""
+    import time
+
+    from ..eval.suite import (
+        ABLATIONS,
+        DEFAULT_METHODS,
+        METHODS,
+        aggregate,
+        build_suite,
+        markdown_table,
+        run_suite,
+        write_results,
+    )
+    from ..generation import resolve_model
+    from ..io import check_writable
+
+    out = Path(args.out)
+    check_writable([out / n for n in ("results.json", "samples.csv", "table.md", "plot.png")], args.overwrite)
+    quick = args.suite == "quick"
+    methods = tuple(m for m in METHODS if m.name in DEFAULT_METHODS)
+    if args.methods:
+        wanted = [m.strip() for m in args.methods.split(",") if m.strip()]
+        known = {m.name: m for m in METHODS + ABLATIONS}
+        unknown = sorted(set(wanted) - set(known))
+        if unknown:
+            raise MotionLGDError(f"--methods: unknown method(s) {unknown}; choose from {list(known)}")
+        methods = tuple(known[w] for w in dict.fromkeys(wanted))
+    seeds = args.seeds or (2 if quick else 4)
+    steps = args.steps or (20 if quick else 50)
+    model = resolve_model({"path": args.model} if args.model else {}, args.device)
+    scenarios = build_suite(quick)
+    t0 = time.time()
+    echo = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    rows = run_suite(
+        model, scenarios, methods, seeds=seeds, steps=steps, device=args.device, scale=args.scale, on_progress=echo
+    )
+    agg = aggregate(rows, methods)
+    meta = {
+        "suite": args.suite,
+        "scenarios": len(scenarios),
+        "seeds": seeds,
+        "steps": steps,
+        "model": model.name,
+        "device": args.device,
+        "total_s": time.time() - t0,
+    }
+    write_results(out, rows, agg, meta, overwrite=args.overwrite)
+    print(markdown_table(agg))
+    print(
+        f"\n{len(scenarios)} scenarios x {seeds} seeds x {len(methods)} methods, {steps} steps, in {meta['total_s']:.0f} s; wrote {out}/"
+    )
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    """``motionlgd info``."""
+    import time
+
+    from ..models.checkpoint import load_model
+
+    t = time.time()
+    m = load_model(args.model)
+    n = sum(p.numel() for p in m.net.parameters())
+    print(f"model: {m.name} ({n / 1e6:.2f} M parameters), loaded in {time.time() - t:.2f} s")
+    print(
+        f"text encoder: {m.text_encoder.name}; schedule: {m.schedule.kind} x {m.schedule.num_steps}; fps {m.fps:g}; max {m.max_frames} frames"
+    )
+    if "training" in m.config:
+        print("training: " + json.dumps(m.config["training"]))
+    return 0
