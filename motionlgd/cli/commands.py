@@ -14,14 +14,13 @@ __all__ = ["cmd_eval", "cmd_info", "cmd_train"]
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``motionlgd train``."""
+    from ..devices import resolve_device
     from ..train import load_config, train
 
-    cfg = load_config(args.config)
-    if args.data:
-        cfg.data = args.data
-    if args.out:
-        cfg.out = args.out
-    ckpt = train(
+    resolve_device(args.device)
+
+    cfg = load_config(args.config, data=args.data, out=args.out, init_from=args.init_from)
+    result = train(
         cfg,
         export_only=args.export_only,
         resume=args.resume,
@@ -30,7 +29,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         export_to=args.export,
         progress=not args.quiet,
     )
-    print(f"checkpoint: {ckpt}")
+    print(f"checkpoint: {result.checkpoint} (step {result.step})")
+    if result.exported:
+        print(f"model written to {result.exported}")
     return 0
 
 

@@ -110,7 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("config", help="training config YAML")
     t.add_argument("--resume", action="store_true", help="continue the run's last checkpoint")
     t.add_argument("--device", default="cpu")
-    t.add_argument("--data", help="mocap data folder (overrides the config)")
+    t.add_argument(
+        "--data",
+        help="mocap data folder, relative to the current folder (overrides $MOTIONLGD_DATA and the config's data:)",
+    )
+    t.add_argument("--init-from", help="start from this checkpoint, model folder or run:NAME (overrides the config)")
     t.add_argument("--out", help="checkpoint folder (default ~/.cache/motionlgd/train/NAME)")
     t.add_argument("--max-minutes", type=float, help="stop (after checkpointing) after this many minutes")
     t.add_argument("--export", help="write the finished EMA model to this folder")
@@ -139,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("bvh", help="BVH file (CMU, SMPL-named, Mixamo-like, ACCAD or Daz joint names)")
     im.add_argument("-o", "--out", required=True, help="output .npz")
     im.add_argument("--scale", type=float, help="metres per file unit (default: guessed from the body size)")
-    im.add_argument("--up", choices=["y", "z"], default="y", help="up axis of the file")
+    im.add_argument("--up", choices=["y", "z"], default=None, help="up axis of the file (default: detect)")
     im.add_argument("--text", default="", help="description stored with the motion")
     im.add_argument("--overwrite", action="store_true")
 

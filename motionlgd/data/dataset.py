@@ -5,7 +5,8 @@ to the uniform skeleton (``DEFAULT_BONE_LENGTHS``), put on the floor found from 
 frames where the lowest joint stands still (that joint 2 cm up, whatever the rig's
 toe height; ``floor_height(..., "contact")``), encode to 263-d features; the
 left-right mirror of every clip is added as augmentation (with "left"/"right"
-swapped in its text). The result is cached under ``~/.cache/motionlgd/data`` keyed by
+swapped in its text). The result is cached under ``$MOTIONLGD_CACHE/data`` (default
+``~/.cache/motionlgd/data``) keyed by
 a hash of the code version, the options and the data files' sizes and times, so it
 is rebuilt automatically when either changes.
 """
@@ -23,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import MotionLGDError
 from ..motion.humanml3d import FEATURE_SLICES, encode, retarget_to_offsets
 from ..motion.skeleton import DEFAULT_BONE_LENGTHS, MIRROR_PERMUTATION
 
 __all__ = [
+    "CACHE_ENV",
     "PIPELINE_VERSION",
+    "DataFolderError",
     "ProcessedData",
     "WindowSampler",
     "build_dataset",
@@ -40,6 +44,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+#: Environment variable naming the root of motionlgd's caches and training runs.
+CACHE_ENV = "MOTIONLGD_CACHE"
+
 #: Bump when the processing code changes so caches are rebuilt.
 PIPELINE_VERSION = 5
 
@@ -49,9 +56,15 @@ _LOCOMOTION = re.compile(
 )
 
 
+class DataFolderError(MotionLGDError, FileNotFoundError):
+    """The motion-capture data folder (or a source folder in it) is missing or holds no usable clips."""
+
+
 def cache_dir() -> Path:
-    """Root of motionlgd's caches (``$MOTIONLGD_CACHE`` or ``~/.cache/motionlgd``)."""
-    return Path(os.environ.get("MOTIONLGD_CACHE", Path.home() / ".cache" / "motionlgd"))
+    """Root of motionlgd's caches and training runs: ``$MOTIONLGD_CACHE`` (``~`` expanded;
+    read at each call) or ``~/.cache/motionlgd``."""
+    env = os.environ.get(CACHE_ENV, "").strip()
+    return Path(env).expanduser() if env else Path.home() / ".cache" / "motionlgd"
 
 
 def is_locomotion(text: str) -> bool:
@@ -162,17 +175,22 @@ def build_dataset(
         val_fraction: share of clips (by path hash) held out for validation.
         min_frames: clips shorter than this at 20 fps are skipped.
         mirror: add left-right mirrored copies.
-        use_cache: read/write the processed cache.
+        use_cache: read/write the processed cache (under :func:`cache_dir`).
         progress: optional ``callback(done, total)``.
+
+    Raises:
+        DataFolderError: ``data_root`` or one of ``sources`` in it is missing, or no clip is usable.
     """
     from . import sources as src_mod
 
-    data_root = Path(data_root)
+    data_root = Path(data_root).expanduser()
+    if not data_root.is_dir():
+        raise DataFolderError(f"data folder not found: {data_root}")
     if sources is None:
         sources = [s for s in src_mod.SOURCES if s != "hdm05_cut"]
     missing = [s for s in sources if not (data_root / s).is_dir()]
     if missing:
-        raise FileNotFoundError(f"data folders not found under {data_root}: {missing}")
+        raise DataFolderError(f"source folder(s) {missing} not found in the data folder {data_root}")
     key = hashlib.sha1(
         json.dumps(
             {
@@ -219,7 +237,7 @@ def build_dataset(
     if progress is not None:
         progress(len(clips), len(clips))
     if not feats:
-        raise RuntimeError(f"no usable clips found under {data_root}")
+        raise DataFolderError(f"no usable clips found in the data folder {data_root} (sources {sorted(sources)})")
     lengths = np.array([len(f) for f in feats], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     data = ProcessedData(

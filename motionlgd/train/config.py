@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..data.dataset import cache_dir
 from ..errors import MotionLGDError
 from ..io import load_yaml
 from ..models.denoiser import PREDICTIONS
+from .paths import DATA_ENV, env_data_dir, run_name, runs_root
 
 __all__ = ["TrainConfig", "load_config"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -33,10 +37,17 @@ class TrainConfig:
     :mod:`motionlgd.train.root_masks`); ``root_mask_mix`` sets the probabilities of its
     mask patterns (none, every frame, keyframes, one span) and ``root_lr_mult`` multiplies
     the learning rate of its new, zero-initialised input layer.
+
+    Paths: ``data`` is the motion-capture folder (``None``: ``$MOTIONLGD_DATA``); ``out``
+    the run folder (``None``: ``$MOTIONLGD_CACHE/train/<name>``, see :meth:`out_dir`);
+    ``init_from`` a training checkpoint or model folder path, or ``run:NAME`` for the last
+    checkpoint of the run called ``NAME`` (:func:`motionlgd.train.paths.resolve_init_from`).
+    :func:`load_config` makes a config file's relative paths relative to its folder; set
+    the attributes (or pass ``load_config(..., data=, out=, init_from=)``) to override.
     """
 
     name: str = "default"
-    data: str = "../shared/data"
+    data: str | None = None
     sources: list[str] | None = None
     out: str | None = None
     model: dict[str, Any] = field(
@@ -81,6 +92,13 @@ class TrainConfig:
 
     def check(self) -> None:
         """Raise :class:`MotionLGDError` for settings that cannot work together."""
+        for key in ("data", "out", "init_from"):
+            value = getattr(self, key)
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                hint = " or run:NAME" if key == "init_from" else ""
+                raise MotionLGDError(f"{key} must be a path{hint}, got {value!r}")
+        if isinstance(self.init_from, str):
+            run_name(self.init_from)  # a malformed run:NAME fails here, before any work
         if self.prediction not in PREDICTIONS:
             raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
         if self.loss_weighting not in ("uniform", "min_snr"):
@@ -95,15 +113,35 @@ class TrainConfig:
             )
 
     def out_dir(self) -> Path:
-        """Where checkpoints and logs go (default ``~/.cache/motionlgd/train/<name>``)."""
-        return Path(self.out) if self.out else cache_dir() / "train" / self.name
+        """Where checkpoints and logs go: ``out``, else ``$MOTIONLGD_CACHE/train/<name>``
+        (default ``~/.cache/motionlgd/train/<name>``)."""
+        return Path(self.out).expanduser() if self.out else runs_root() / self.name
 
 
-def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML training config (a key given twice is an error), validating keys and types."""
+def _beside(value: str, folder: Path) -> str:
+    """``value`` with ``~`` expanded and, if relative, made absolute against ``folder``."""
+    path = Path(value).expanduser()
+    return str(path if path.is_absolute() else (folder / path).resolve())
+
+
+def load_config(
+    path: str | Path,
+    *,
+    data: str | os.PathLike[str] | None = None,
+    out: str | os.PathLike[str] | None = None,
+    init_from: str | os.PathLike[str] | None = None,
+) -> TrainConfig:
+    """Read a YAML training config (a key given twice is an error), validating keys and types.
+
+    Relative ``data:``, ``out:`` and ``init_from:`` paths in the file are relative to the
+    file's folder (``~`` is expanded; ``init_from: run:NAME`` is kept as is). The keyword
+    arguments override the file (the CLI's ``--data``, ``--out``, ``--init-from``); their
+    relative paths are relative to the current directory. The data folder is, in order:
+    ``data``, ``$MOTIONLGD_DATA``, the file's ``data:``.
+    """
     import yaml
 
-    p = Path(path)
+    p = Path(path).expanduser()
     if not p.is_file():
         raise MotionLGDError(f"training config not found: {p}")
     try:
@@ -121,10 +159,21 @@ def load_config(path: str | Path) -> TrainConfig:
         cfg.check()
     except MotionLGDError as exc:
         raise MotionLGDError(f"{p}: {exc}") from exc
-    if cfg.init_from:
-        cfg.init_from = str(Path(cfg.init_from).expanduser())
-        if not Path(cfg.init_from).is_absolute():
-            cfg.init_from = str((p.parent / cfg.init_from).resolve())
-    if cfg.data and not Path(cfg.data).is_absolute():
-        cfg.data = str((p.parent / cfg.data).resolve()) if (p.parent / cfg.data).exists() else cfg.data
+    here, cwd = p.parent.absolute(), Path.cwd()
+    for key in ("data", "out", "init_from"):
+        value = getattr(cfg, key)
+        if value and not (key == "init_from" and run_name(value)):
+            setattr(cfg, key, _beside(value, here))
+    source = "the config's data:"
+    if data is not None:
+        cfg.data, source = _beside(os.fspath(data), cwd), "--data"
+    elif env_data_dir() is not None:
+        cfg.data, source = str(env_data_dir()), f"${DATA_ENV}"
+    if out is not None:
+        cfg.out = _beside(os.fspath(out), cwd)
+    if init_from is not None:
+        value = os.fspath(init_from)
+        cfg.init_from = value if run_name(value) else _beside(value, cwd)
+    if cfg.data:
+        log.info("%s: data folder %s (from %s)", p, cfg.data, source)
     return cfg

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +23,6 @@ import torch
 from ..data.dataset import ProcessedData, WindowSampler, build_dataset, feature_stats
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
-from ..io import atomic_write
 from ..models.denoiser import x0_from_output
 from ..models.text import get_text_encoder
 from ..models.transformer import MDM
@@ -31,9 +31,11 @@ from ..motion.skeleton import FOOT_JOINTS
 from .checkpoints import _atomic_torch_save, _run_record, _saved_config, export_checkpoint, read_train_checkpoint
 from .config import TrainConfig, load_config
 from .init_model import init_from_model_folder
+from .paths import TrainResult, data_dir, resolve_init_from
 from .root_masks import DEFAULT_MIX, training_root_condition
+from .runtime import stop_on_sigterm, truncate_log
 
-__all__ = ["TrainConfig", "export_checkpoint", "load_config", "read_train_checkpoint", "train"]
+__all__ = ["TrainConfig", "TrainResult", "export_checkpoint", "load_config", "read_train_checkpoint", "train"]
 
 log = logging.getLogger(__name__)
 
@@ -276,19 +278,28 @@ def train(
     progress: bool = True,
     data: ProcessedData | None = None,
     export_only: bool = False,
-) -> Path:
-    """Train (or continue training) a model; returns the checkpoint path.
+) -> TrainResult:
+    """Train (or continue training) a model.
 
     Args:
-        cfg: training settings.
+        cfg: training settings (paths: see :class:`TrainConfig` and :mod:`motionlgd.train.paths`;
+            set ``cfg.init_from`` to override a config's ``init_from``).
         resume: continue from ``<out>/last.pt`` if it exists (error if ``False`` and it exists).
         device: "cpu" or "cuda".
         max_minutes: stop (after checkpointing) when this much wall time has passed.
         export_to: when training reaches ``max_steps``, write the EMA model there.
         progress: show a progress bar.
-        data: already processed data (default: built from ``cfg.data``).
+        data: already processed data (default: built from the data folder, :func:`data_dir`).
         export_only: do not train; write the checkpoint's EMA model to ``export_to`` now
             (a snapshot of an unfinished run).
+
+    Returns:
+        A :class:`TrainResult`: the checkpoint, its step, whether the run is finished and
+        the model folder written (``exported``, ``None`` if none); it is path-like (the checkpoint).
+
+    Raises:
+        DataFolderError: the data folder is not set or missing (names the ways to set it).
+        CheckpointError: no checkpoint to export, or ``init_from`` names nothing.
     """
     cfg.check()
     device = torch.device(device)
@@ -297,15 +308,19 @@ def train(
     out = cfg.out_dir()
     ckpt = out / "last.pt"
     if export_only:  # read-only use of the run (a trainer may be writing it); needs no data
-        if export_to is None or not ckpt.exists():
-            raise MotionLGDError("--export-only needs --export DIR and an existing checkpoint")
-        export_checkpoint(ckpt, Path(export_to))
-        return ckpt
-    out.mkdir(parents=True, exist_ok=True)
-    if ckpt.exists() and not (resume or export_only):
+        if export_to is None:
+            raise MotionLGDError("export_only needs a folder to write the model to (--export DIR)")
+        if not ckpt.is_file():
+            raise CheckpointError(f"no checkpoint found at {ckpt}; train first, or pass --out with the run's folder")
+        return _export(ckpt, Path(export_to), cfg.max_steps)
+    if ckpt.exists() and not resume:
         raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
+    init = None
+    if cfg.init_from and not ckpt.exists():  # resolved (and checked) before the data is processed
+        init = resolve_init_from(os.fspath(cfg.init_from), out)
     if data is None:
-        data = build_dataset(cfg.data, cfg.sources)
+        data = build_dataset(data_dir(cfg.data), cfg.sources)
+    out.mkdir(parents=True, exist_ok=True)
     log.info(
         "data: %d clips, %d frames (%.1f min at 20 fps)",
         len(data.lengths),
@@ -316,12 +331,12 @@ def train(
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
-    elif cfg.init_from:
-        tr.init_weights(Path(cfg.init_from))
-        log.info("initialised from the EMA weights of %s", cfg.init_from)
+    elif init is not None:
+        tr.init_weights(init)
+        log.info("initialised from the EMA weights of %s", init)
     if ckpt.exists():
-        _truncate_log(out / "log.jsonl", tr.step)
-    _stop_on_sigterm()
+        truncate_log(out / "log.jsonl", tr.step)
+    stop_on_sigterm()
     logf = (out / "log.jsonl").open("a")
     start = time.time()
     last_ckpt = time.time()
@@ -355,34 +370,19 @@ def train(
         logf.close()
         if bar is not None:
             bar.close()
-    if tr.step >= cfg.max_steps and export_to is not None:
-        export_checkpoint(ckpt, Path(export_to))
-    return ckpt
+    log.info("checkpoint at step %d of %d: %s", tr.step, cfg.max_steps, ckpt)
+    finished = tr.step >= cfg.max_steps
+    if export_to is None:
+        return TrainResult(ckpt, tr.step, finished)
+    if not finished:
+        log.info("not exported: the run is at step %d of %d (resume it, or use export_only)", tr.step, cfg.max_steps)
+        return TrainResult(ckpt, tr.step, finished)
+    return _export(ckpt, Path(export_to), cfg.max_steps)
 
 
-def _truncate_log(path: Path, step: int) -> None:
-    """Drop log lines past ``step`` (written after the last checkpoint of a stopped run)."""
-    if not path.exists():
-        return
-    keep = []
-    for line in path.read_text().splitlines():
-        try:
-            if json.loads(line).get("step", 0) <= step:
-                keep.append(line)
-        except json.JSONDecodeError:
-            continue
-    atomic_write(path, lambda tmp: tmp.write_text("".join(s + "\n" for s in keep)), overwrite=True)
-
-
-def _stop_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so the final checkpoint is written (main thread only)."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def _raise(signum: int, frame: Any) -> None:
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _raise)
+def _export(ckpt: Path, folder: Path, max_steps: int) -> TrainResult:
+    """Write ``ckpt``'s EMA model to ``folder``, log where, and describe the result."""
+    written = export_checkpoint(ckpt, folder)
+    step = int(json.loads((written / "config.json").read_text()).get("training", {}).get("steps", 0))
+    log.info("exported the EMA model of %s (step %d) to %s", ckpt, step, written)
+    return TrainResult(ckpt, step, step >= max_steps, written)

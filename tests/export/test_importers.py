@@ -103,3 +103,70 @@ def test_zero_frames_and_missing_joints(tmp_path: Path) -> None:
     assert isinstance(exc.value, MotionLGDError)
     with pytest.raises(MotionLGDError, match="no such file"):
         import_bvh(tmp_path / "absent.bvh")
+
+
+def _rotate_x(joints: np.ndarray, degrees: float) -> np.ndarray:
+    a = np.deg2rad(degrees)
+    rot = np.array([[1.0, 0.0, 0.0], [0.0, np.cos(a), -np.sin(a)], [0.0, np.sin(a), np.cos(a)]])
+    return joints @ rot.T
+
+
+def test_z_up_export_round_trips_with_the_up_axis_detected(
+    walk: np.ndarray, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from motionlgd.export import export_motion
+
+    for up, units in (("z", "cm"), ("y", "m")):
+        path = export_motion(walk, tmp_path / f"walk_{up}.bvh", up=up, units=units)
+        with caplog.at_level("INFO", logger="motionlgd.data.importers"):
+            motion = import_bvh(path, up=None, retarget=False, encode=False)
+        info = motion.metadata["import"]
+        assert (info["up"], info["up_detected"], info["unit"]) == (up, True, units)
+        assert np.linalg.norm(motion.joints - walk, axis=-1).max() < 0.01  # within 1 cm
+        assert f"up axis {up} (detected" in caplog.text
+        encoded = import_bvh(path)  # the default detects too
+        assert encoded.metadata["import"]["up"] == up
+        assert 0.8 < float(encoded.joints[:, 0, 1].mean()) < 1.1  # pelvis at hip height
+
+
+def test_explicit_wrong_up_is_refused_naming_the_flag(walk: np.ndarray, tmp_path: Path) -> None:
+    from motionlgd.data.importers import UpAxisError
+
+    z_walk = export_bvh(walk, tmp_path / "walk.bvh", up="z", units="cm")
+    with pytest.raises(UpAxisError, match=r"with up=y the pelvis is \d\.\d m above the feet") as exc:
+        import_bvh(z_walk, up="y")
+    assert "pass --up z (or leave --up out" in str(exc.value) and str(z_walk) in str(exc.value)
+    assert isinstance(exc.value, MotionLGDError)
+    # in place (no travel that lifts the pelvis): the rest pose and the clip both stand along z
+    z_short = export_bvh(walk[:15], tmp_path / "short.bvh", up="z", units="cm")
+    with pytest.raises(UpAxisError, match=r"upright in 0% of the frames.*--up z"):
+        import_bvh(z_short, up="y", encode=False)
+    y_walk = export_bvh(walk, tmp_path / "walk_y.bvh", up="y", units="m")
+    with pytest.raises(UpAxisError, match=r"with up=z .*pass --up y"):
+        import_bvh(y_walk, up="z")
+    assert import_bvh(z_walk, up="z").metadata["import"]["up_detected"] is False
+
+
+def test_lying_down_and_upside_down_clips_keep_the_rest_pose_axis(walk: np.ndarray, tmp_path: Path) -> None:
+    # lying on the back along +z for the whole clip: head-minus-feet points along +z in every frame,
+    # like a standing body of a Z-up file; the Y-up rest pose decides
+    lying = _rotate_x(walk - walk[:, :1], 90.0)
+    lying[..., 1] += 0.15 - lying[..., 1].min()
+    path = export_bvh(lying, tmp_path / "lying.bvh", up="y", units="cm")
+    motion = import_bvh(path, retarget=False, encode=False)
+    assert motion.metadata["import"]["up"] == "y"
+    assert np.linalg.norm(motion.joints - lying, axis=-1).max() < 0.01
+    assert import_bvh(path, up="y", encode=False).metadata["import"]["up"] == "y"
+    # a handstand (head below the feet all along) given up=y explicitly is accepted: the rest pose stands along y
+    hand = _rotate_x(walk - walk[:, :1], 180.0)
+    hand[..., 1] += 0.05 - hand[..., 1].min()
+    path = export_bvh(hand, tmp_path / "hand.bvh", up="y", units="m")
+    assert import_bvh(path, up="y", encode=False).metadata["import"]["up"] == "y"
+
+
+def test_detect_up_axis_without_a_rest_pose(walk: np.ndarray) -> None:
+    from motionlgd.data.importers import detect_up_axis
+
+    z_up = walk @ np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]]).T
+    assert detect_up_axis(walk)[0] == "y" and detect_up_axis(z_up)[0] == "z"
+    assert detect_up_axis(z_up, rest=walk[0])[0] == "y"  # the rest pose wins

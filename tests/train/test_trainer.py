@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import torch
@@ -96,7 +97,9 @@ def test_default_config_parses():
     assert cfg.model["num_layers"] == 4 and "hdm05_cut" not in cfg.sources
     fine = load_config(Path(__file__).resolve().parents[2] / "configs" / "default_finetune.yaml")
     assert fine.model == {**cfg.model, "dropout": 0.0} and fine.loss_weighting == "min_snr"
-    assert fine.init_from == str(Path("~/.cache/motionlgd/train/default/last.pt").expanduser())
+    assert fine.init_from == "run:default"  # stage 1's run, wherever MOTIONLGD_CACHE / --out put it
+    root = Path(__file__).resolve().parents[3]
+    assert cfg.data == fine.data == str((root / "shared" / "data").resolve()) or "MOTIONLGD_DATA" in os.environ
 
 
 def test_root_loss_weight_changes_the_objective_not_the_logged_feature_loss(tmp_path, toy_data):
