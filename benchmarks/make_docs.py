@@ -1,0 +1,259 @@
+"""Regenerate every picture, table and number the README and docs show, from the current code
+and the shipped model.
+
+    python benchmarks/make_docs.py                      # everything (about 20 min on 2 cores)
+    python benchmarks/make_docs.py --only obstacles,compare,footsteps,long_route   # the quick ones
+
+Each job writes its pictures to ``docs/images/`` and its numbers to ``docs/figures.json``
+(merged: jobs not run keep their last figures), then every marked number in the docs is
+rewritten from that file. A number in the docs is marked ``<!--fig:KEY-->17.5<!--/fig-->``
+and a whole table ``<!--fig:KEY-->`` + newline + table + ``<!--/fig-->``;
+``tests/test_docs_figures.py`` checks that every marked number equals the file, and that the
+demo commands print the figures the README quotes.
+
+Jobs: ``obstacles`` (README hero pictures: ``motionlgd demo obstacles``), ``compare``
+(``side_by_side.png``, the four methods of ``demos/python_api.py``), ``footsteps``
+(``footsteps.png``), ``long_route`` (``long_route_topdown.png``: ``motionlgd demo long_route``),
+``model`` (the model's walking figures: ``benchmarks/model_quality.py``), ``eval`` (the results
+tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``).
+The training curve of the model card comes from the training logs
+(``benchmarks/plot_training.py``), not from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+IMAGES = ROOT / "docs" / "images"
+FIGURES = ROOT / "docs" / "figures.json"
+MARKED_DOCS = ["README.md", "demos/README.md", "docs/*.md", "motionlgd/assets/default/MODEL_CARD.md"]
+MARK = re.compile(r"<!--fig:([A-Za-z0-9_.]+)-->(.*?)<!--/fig-->", re.S)
+COMPARE = {"none": "unguided", "dps": "DPS", "lgd_mc": "LGD-MC", "precise": "precise"}
+
+
+def _cm(x: float, digits: int = 1) -> str:
+    return f"{100 * x:.{digits}f}"
+
+
+def job_obstacles(model: Any) -> dict[str, str]:
+    """``motionlgd demo obstacles`` (the scenario's own settings), pictured as in the README."""
+    import motionlgd
+    from motionlgd.cli import scenarios_dir, scene_from_scenario
+    from motionlgd.render import render_motion, render_topdown
+
+    res = motionlgd.generate(scenarios_dir() / "obstacles.yaml", model=model)
+    scene = scene_from_scenario(res.scenario)
+    render_motion(
+        res.joints, IMAGES / "obstacles_frame.png", scene=scene, frame=100, overwrite=True, backend="pyrender"
+    )
+    render_topdown(res.joints, IMAGES / "obstacles_topdown.png", scene=scene, overwrite=True)
+    m = res.metrics["mean"]
+    if m["obstacle_penetrated"] > 0:
+        print("WARNING: the README says no disc is entered, but this run enters one", file=sys.stderr)
+    return {
+        "obstacles.path_cm": _cm(m["path_error_mean_m"]),
+        "obstacles.skate_clean": f"{m['foot_skating_ratio']:.2f}",
+        "obstacles.skate_raw": f"{m['foot_skating_before_cleanup']:.2f}",
+    }
+
+
+def job_compare(model: Any) -> dict[str, str]:
+    """The four methods of ``demos/python_api.py`` on the obstacle course, side by side."""
+    import motionlgd
+    from motionlgd.cli import scenarios_dir
+    from motionlgd.render import SceneSpec, render_motion
+
+    sc = motionlgd.load_scenario(scenarios_dir() / "obstacles.yaml")
+    out, joints = {}, []
+    for method in COMPARE:
+        res = motionlgd.generate(sc, model=model, method=method, steps=100)  # python_api.py's calls
+        out[f"compare.{method}_cm"] = _cm(res.metrics["mean"]["path_error_mean_m"], 0)
+        joints.append(res.joints[:1])
+    arr = np.concatenate(joints)
+    spec = SceneSpec(path=sc.path_targets(), obstacles=sc.obstacles["shapes"])
+    render_motion(arr, IMAGES / "side_by_side.png", scene=spec, labels=list(COMPARE.values()), layout="side_by_side",
+                  size=(1280, 400), camera="frame", frame=arr.shape[1] * 2 // 3, overwrite=True)  # fmt: skip
+    return out
+
+
+def job_footsteps(model: Any) -> dict[str, str]:
+    """``benchmarks/plot_footsteps.py``: one raw walk and its two foot clean-ups."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from plot_footsteps import plot
+
+    skating = plot(model, IMAGES / "footsteps.png")
+    return {f"footsteps.{k}": f"{v:.2f}" for k, v in skating.items()}
+
+
+def job_long_route(model: Any) -> dict[str, str]:
+    """``motionlgd demo long_route`` without its video: the top-down picture and its figures."""
+    import motionlgd
+    from motionlgd.cli import scenarios_dir, scene_from_scenario
+    from motionlgd.render import render_topdown
+
+    t0 = time.time()
+    res = motionlgd.generate(scenarios_dir() / "long_route.yaml", model=model)
+    seconds = time.time() - t0
+    render_topdown(
+        res.joints, IMAGES / "long_route_topdown.png", scene=scene_from_scenario(res.scenario), overwrite=True
+    )
+    m = res.metrics["mean"]
+    return {
+        "long.sample_s": f"{seconds:.0f}",
+        "long.path_cm": _cm(m["path_error_mean_m"]),
+        "long.seams": str(len(res.metrics["windows"]) - 1),
+        "long.seam_mm": f"{1000 * m['seam_max_jump']:.0f}",
+        "long.inner_p95_mm": f"{1000 * m['inner_p95_jump']:.0f}",
+    }
+
+
+def job_model(model: Any) -> dict[str, str]:
+    """``benchmarks/model_quality.py --samples 32 --steps 100``: the model card's walking figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "quality.json"
+        cmd = [sys.executable, str(ROOT / "benchmarks" / "model_quality.py"), "--samples", "32", "--steps", "100"]
+        subprocess.run([*cmd, "--json", str(out)], check=True, cwd=ROOT)
+        q = json.loads(out.read_text())
+    walk = q["prompts"]["a person walks forward"]
+    cleaned = {m: q["info"][f"(walks forward, foot clean-up {m})"] for m in ("pin", "steps")}
+    return {
+        "model.walk_speed": f"{walk['root_speed_mps']:.2f}",
+        "model.walk_skating": f"{walk['foot_skating_ratio']:.2f}",
+        "model.walk_switches": f"{walk['contact_switches']:.1f}",
+        "model.skating_pin": f"{cleaned['pin']['foot_skating_ratio']:.2f}",
+        "model.skating_steps": f"{cleaned['steps']['foot_skating_ratio']:.2f}",
+        "model.checks_passed": str(sum(bool(v) for v in q["checks"].values())),
+    }
+
+
+def _readme_table(agg: dict[str, Any]) -> str:
+    cols = [("path_error_mean_m", "path err (cm)", 1), ("path_detour_mean_m", "forced detour (cm)", 1),
+            ("waypoint_error_mean_m", "waypoint err (cm)", 1), ("goal_error_m", "goal err (cm)", 1),
+            ("all_constraints_met", "all constraints met", 2), ("obstacle_penetrated", "penetration rate", 2),
+            ("foot_skating_ratio", "foot skate (raw)", 2), ("jerk", "jerk (m/s^3)", 1),
+            ("s_per_6s_clip", "s / 6 s clip", 2)]  # fmt: skip
+    names = {"none": "unguided", "unguided": "unguided", "precise": "**precise** (default)", "dps": "DPS",
+             "lgd_mc_16": "LGD-MC n=16"}  # fmt: skip
+    lines = ["| method | " + " | ".join(c[1] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for method, a in agg.items():
+        cells = []
+        for key, _, digits in cols:
+            mean, half = a.get(key, (float("nan"), 0.0))
+            show = key not in ("path_detour_mean_m",) or method == "precise"
+            cells.append(f"{mean:.{digits}f}" + (f" ± {half:.{digits}f}" if digits == 1 and half > 0.05 else "")
+                         if show and mean == mean else "-")  # fmt: skip
+        lines.append(f"| {names.get(method, method)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _group_path_cm(samples_csv: Path, method: str) -> dict[str, float]:
+    """Mean path error (cm) of ``method`` per scenario group (``path_``, ``obstacles_``)."""
+    import csv
+
+    with open(samples_csv, newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["method"] == method and r.get("path_error_mean_m")]
+    return {
+        g: 100 * float(np.mean([float(r["path_error_mean_m"]) for r in rows if r["scenario"].startswith(g)]))
+        for g in ("path_", "obstacles_")
+    }
+
+
+def job_eval(model: Any) -> dict[str, str]:
+    """``motionlgd eval full -o results --seeds 4 --steps 50``: the README and results tables."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = ["motionlgd", "eval", "full", "-o", tmp, "--seeds", "4", "--steps", "50", "--overwrite"]
+        subprocess.run(cmd, check=True, cwd=ROOT)
+        res = json.loads((Path(tmp) / "results.json").read_text())
+        table = (Path(tmp) / "table.md").read_text().strip()
+        shutil.copy(Path(tmp) / "plot.png", IMAGES / "eval_plot.png")
+        groups = _group_path_cm(Path(tmp) / "samples.csv", "precise")
+    agg, meta = res["aggregate"], res["meta"]
+    pre, ung, lgd = agg["precise"], agg["unguided"], agg["lgd_mc_16"]
+    off = [lgd[k][0] / 100 for k in ("path_error_mean_m", "waypoint_error_mean_m", "goal_error_m")]
+    return {
+        "eval.paths_path_cm": f"{groups['path_']:.1f}",
+        "eval.obstacles_path_cm": f"{groups['obstacles_']:.1f}",
+        "eval.precise_all_met": f"{pre['all_constraints_met'][0]:.2f}",
+        "eval.lgd_mc_off_m": f"{min(off):.1f}-{max(off):.1f}",
+        "eval.readme_table": _readme_table(agg),
+        "eval.full_table": table,
+        "eval.total_s": f"{meta['total_s']:.0f}",
+        "eval.precise_path_cm": f"{pre['path_error_mean_m'][0]:.1f}",
+        "eval.precise_skate": f"{pre['foot_skating_ratio'][0]:.2f}",
+        "eval.unguided_skate": f"{ung['foot_skating_ratio'][0]:.2f}",
+        "eval.jerk_ratio": f"{pre['jerk'][0] / ung['jerk'][0]:.2f}",
+        "eval.precise_s_clip": f"{pre['s_per_6s_clip'][0]:.2f}",
+    }
+
+
+JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
+    "obstacles": job_obstacles,
+    "compare": job_compare,
+    "footsteps": job_footsteps,
+    "long_route": job_long_route,
+    "model": job_model,
+    "eval": job_eval,
+}
+
+
+def marked_files() -> list[Path]:
+    """The Markdown files whose ``<!--fig:KEY-->`` marks this script fills."""
+    return sorted({p for pattern in MARKED_DOCS for p in ROOT.glob(pattern)})
+
+
+def fill(text: str, figures: dict[str, str]) -> str:
+    """``text`` with every mark's value replaced by ``figures[KEY]`` (a table keeps its newlines)."""
+
+    def sub(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in figures:
+            raise KeyError(f"docs mark {key!r} has no figure in {FIGURES.name}")
+        value = figures[key]
+        if m.group(2).startswith("\n"):
+            value = f"\n{value}\n"
+        return f"<!--fig:{key}-->{value}<!--/fig-->"
+
+    return MARK.sub(sub, text)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", help=f"comma-separated jobs (default: all of {', '.join(JOBS)})")
+    args = ap.parse_args()
+    names = [n.strip() for n in args.only.split(",")] if args.only else list(JOBS)
+    unknown = sorted(set(names) - set(JOBS))
+    if unknown:
+        ap.error(f"unknown job(s) {unknown}; choose from {list(JOBS)}")
+    import motionlgd
+
+    model = motionlgd.load_model()
+    figures = json.loads(FIGURES.read_text()) if FIGURES.exists() else {}
+    for name in names:
+        t0 = time.time()
+        new = JOBS[name](model)
+        figures.update(new)
+        FIGURES.write_text(json.dumps(dict(sorted(figures.items())), indent=1) + "\n")
+        print(f"{name}: {time.time() - t0:.0f} s; " + ", ".join(f"{k}={v}" for k, v in new.items() if "\n" not in v))
+    for path in marked_files():
+        text = path.read_text()
+        new_text = fill(text, figures)
+        if new_text != text:
+            path.write_text(new_text)
+            print(f"updated {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
