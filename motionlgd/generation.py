@@ -73,7 +73,6 @@ def resolve_model(spec: dict[str, Any] | None = None, device: str | torch.device
     from .models.checkpoint import load_mdm, load_model
 
     spec = spec or {}
-    device = resolve_device(device)
     if spec.get("mdm_checkpoint"):
         return load_mdm(
             spec["mdm_checkpoint"],

@@ -290,6 +290,10 @@ def test_a_device_this_machine_lacks_is_a_user_error(tmp_path, scenario, capsys)
         code, _, err = _run(capsys, "generate", str(scenario), "-o", str(out), "--device", device, "--no-video")
         assert code == 2 and "device" in err and "internal error" not in err, err
         assert len(err.strip().splitlines()) == 1 and not out.exists()
+    cfg = tmp_path / "train.yaml"
+    cfg.write_text("name: tiny\n")
+    code, _, err = _run(capsys, "train", str(cfg), "--device", "cuda", "--out", str(tmp_path / "run"))
+    assert code == 2 and "device" in err and not (tmp_path / "run").exists(), err
 
 
 def test_no_video_still_draws_the_topdown_and_render_picks_by_suffix(tmp_path, scenario, tiny_model_dir, capsys):

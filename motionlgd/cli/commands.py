@@ -14,10 +14,7 @@ __all__ = ["cmd_eval", "cmd_info", "cmd_train"]
 
 def cmd_train(args: argparse.Namespace) -> int:
     """``motionlgd train``."""
-    from ..devices import resolve_device
     from ..train import load_config, train
-
-    resolve_device(args.device)
 
     cfg = load_config(args.config, data=args.data, out=args.out, init_from=args.init_from)
     result = train(

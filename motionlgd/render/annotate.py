@@ -126,7 +126,6 @@ def annotate_frame(
     time_s: float | None = None,
     labels: Sequence[str] | None = None,
     ghost_label: str | None = None,
-    first_color: int = 0,
     marks: Sequence[tuple[float, float, str]] = (),
     color_ids: Sequence[int] | None = None,
 ) -> np.ndarray:
@@ -139,9 +138,9 @@ def annotate_frame(
         labels: one label per sample, shown top-right next to its colour (below the title when
             they would overlap).
         ghost_label: legend entry for the grey ghost motion, or None.
-        first_color: colour index of the first label (label ``i`` gets ``sample_color(first_color + i)``).
         marks: ``(x, y, text)`` labels drawn at pixel positions (e.g. waypoint times), on a light box.
-        color_ids: colour index of each label (overrides ``first_color``), or None.
+        color_ids: colour index of each label (label ``i`` gets ``sample_color(color_ids[i])``);
+            default ``0 .. len(labels)-1``.
 
     Returns:
         A new ``(H, W, 3)`` uint8 image.
@@ -155,7 +154,7 @@ def annotate_frame(
     img = Image.fromarray(frame)
     draw = ImageDraw.Draw(img)
     dark = (30, 30, 30)
-    ids = list(color_ids) if color_ids is not None else [first_color + i for i in range(len(labels or []))]
+    ids = list(color_ids) if color_ids is not None else list(range(len(labels or [])))
     entries = _legend_entries(labels, ghost_label, ids)
     clock = f"t = {time_s:5.2f} s" if time_s is not None else None
     title_box, _, rows = _layout(w, h, title, clock, [text for text, _ in entries])

@@ -115,7 +115,6 @@ def iter_frames(
     size: tuple[int, int],
     camera: CameraPath,
     frame_indices: Sequence[int],
-    first_color: int = 0,
     color_ids: Sequence[int] | None = None,
 ) -> Iterator[np.ndarray]:
     """Render stick-figure frames with matplotlib.
@@ -126,9 +125,8 @@ def iter_frames(
         size: ``(width, height)`` in pixels.
         camera: per-frame camera (direction and distance are mimicked with a view box).
         frame_indices: frames to render, in order.
-        first_color: colour index of the first sample (sample ``i`` gets ``sample_color(first_color + i)``).
         color_ids: colour index of each sample (sample ``i`` gets ``sample_color(color_ids[i])``);
-            overrides ``first_color``.
+            default ``0 .. N-1``.
 
     Yields:
         ``(H, W, 3)`` uint8 RGB frames.
@@ -179,7 +177,7 @@ def iter_frames(
     region_line = ax.plot([], [], [], color=REGION_COLOR, lw=2.2, ls="--")[0]
     goal_artists = [] if scene.goal is None else _goal_artists(ax, scene.goal, camera.right_xz(0), Poly3DCollection)
     ghost = _Stick(ax, GHOST_COLOR, alpha=0.5) if scene.ghost is not None else None
-    ids = list(color_ids) if color_ids is not None else [first_color + i for i in range(n)]
+    ids = list(color_ids) if color_ids is not None else list(range(n))
     colors = [sample_color(ids[i]) for i in range(n)]
     trails = [ax.plot([], [], [], color=tuple(0.8 * c for c in colors[i]), lw=1.5)[0] for i in range(n)]
     sticks = [_Stick(ax, colors[i]) for i in range(n)]

@@ -201,12 +201,12 @@ class _Tile:
 
     def __init__(self, pyrender: Any, trimesh: Any, joints: np.ndarray, scene: SceneSpec, camera: CameraPath,
                  aspect: float, template: _BodyTemplate, mesh_body: MeshBody | None,
-                 colors: int | Sequence[int]) -> None:  # fmt: skip
+                 colors: Sequence[int]) -> None:  # fmt: skip
         self.pyrender, self.joints, self.camera, self.template = pyrender, joints, camera, template
         n = joints.shape[0]
         self.pscene = pyrender.Scene(bg_color=list(BACKGROUND), ambient_light=[0.32, 0.32, 0.34])
         _build_static(pyrender, trimesh, self.pscene, scene, joints, margin=8.0, side=camera.right_xz(0))
-        ids = list(range(colors, colors + n)) if isinstance(colors, int) else list(colors)
+        ids = list(colors)
         self.body_mats = [_material(pyrender, (*sample_color(ids[i]), 1.0), roughness=0.6) for i in range(n)]
         self.mats: list[np.ndarray] = []
         self.mesh_verts = self.mesh_normals = self.mesh_faces = None
@@ -269,7 +269,7 @@ def iter_tiles(
 
     Args:
         parts: per tile ``(joints (N, T, 22, 3) metres, camera, colours)``; colours: the colour index
-            of each of the N samples, or one int, the first one's (then consecutive).
+            of each of the N samples.
         scene: overlays, drawn in every tile.
         size: ``(width, height)`` in pixels of each tile.
         frame_indices: which frames to render, in order.

@@ -167,8 +167,8 @@ def load_config(
     source = "the config's data:"
     if data is not None:
         cfg.data, source = _beside(os.fspath(data), cwd), "--data"
-    elif env_data_dir() is not None:
-        cfg.data, source = str(env_data_dir()), f"${DATA_ENV}"
+    elif (env := env_data_dir()) is not None:
+        cfg.data, source = str(env), f"${DATA_ENV}"
     if out is not None:
         cfg.out = _beside(os.fspath(out), cwd)
     if init_from is not None:

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ..data.dataset import ProcessedData, WindowSampler, build_dataset, feature_stats
+from ..devices import resolve_device
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
 from ..models.denoiser import x0_from_output
@@ -285,7 +286,7 @@ def train(
         cfg: training settings (paths: see :class:`TrainConfig` and :mod:`motionlgd.train.paths`;
             set ``cfg.init_from`` to override a config's ``init_from``).
         resume: continue from ``<out>/last.pt`` if it exists (error if ``False`` and it exists).
-        device: "cpu" or "cuda".
+        device: "cpu" or "cuda" (checked first: :class:`~motionlgd.errors.DeviceError`).
         max_minutes: stop (after checkpointing) when this much wall time has passed.
         export_to: when training reaches ``max_steps``, write the EMA model there.
         progress: show a progress bar.
@@ -302,7 +303,7 @@ def train(
         CheckpointError: no checkpoint to export, or ``init_from`` names nothing.
     """
     cfg.check()
-    device = torch.device(device)
+    device = resolve_device(device)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = cfg.out_dir()
