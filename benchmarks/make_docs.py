@@ -15,7 +15,8 @@ Jobs: ``obstacles`` (README hero pictures: ``motionlgd demo obstacles``), ``comp
 (``side_by_side.png``, the four methods of ``demos/python_api.py``), ``footsteps``
 (``footsteps.png``), ``long_route`` (``long_route_topdown.png``: ``motionlgd demo long_route``),
 ``model`` (the model's walking figures: ``benchmarks/model_quality.py``), ``eval`` (the results
-tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``).
+tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``), ``export``
+(docs/export.md's Blender figures and ``glb_blender.png``; needs ``blender``, else skipped).
 The training curve of the model card comes from the training logs
 (``benchmarks/plot_training.py``), not from here.
 """
@@ -196,6 +197,58 @@ def job_eval(model: Any) -> dict[str, str]:
     }
 
 
+def _blender_run(script: Path, *args: str) -> None:
+    """Run a script in headless Blender; PATH keeps only system folders, because Debian's Blender
+    embeds the system Python and takes its library (numpy) from the first ``python3.11`` on it."""
+    import os
+
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join(d for d in env["PATH"].split(os.pathsep) if d.startswith(("/usr/", "/bin", "/sbin")))
+    cmd = ["blender", "--background", "--factory-startup", "--python-exit-code", "1", "--python", str(script)]
+    subprocess.run([*cmd, "--", *args], check=True, env=env, capture_output=True, timeout=900)
+
+
+def job_export(model: Any) -> dict[str, str]:
+    """docs/export.md: a generated walk exported to BVH and GLB, imported by headless Blender
+    (joint error and root tilt, as ``tests/export/test_blender.py`` checks them) and the GLB
+    rendered there with Cycles (``glb_blender.png``). Needs ``blender`` on the PATH."""
+    import motionlgd
+    from motionlgd.export import export_bvh, export_glb
+
+    if shutil.which("blender") is None:
+        print("export: skipped (blender not on the PATH; docs keep their last figures)")
+        return {}
+    joints = np.asarray(
+        motionlgd.generate(prompt="a person walks forward", duration=6.0, seed=0, model=model).joints[0]
+    )
+    figures: dict[str, str] = {}
+    tilts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {
+            "bvh": (export_bvh(joints, Path(tmp) / "walk.bvh"), ["--up", "y"]),
+            "bvh_z": (
+                export_bvh(joints, Path(tmp) / "walk_z.bvh", up="z", units="cm"),
+                ["--up", "z", "--scale", "0.01"],
+            ),
+            "glb": (export_glb(joints, Path(tmp) / "walk.glb"), []),
+        }
+        for key, (path, extra) in files.items():
+            out = Path(tmp) / f"{key}.json"
+            _blender_run(ROOT / "tests" / "export" / "blender_dump.py", str(path), str(out), *extra)
+            dump = json.loads(out.read_text())
+            names = list(dump["names"])
+            heads = np.asarray(dump["heads"])[:, [names.index(n) for n in motionlgd.motion.JOINT_NAMES]]
+            figures[f"export.blender_{key}_cm"] = _cm(float(np.linalg.norm(heads - joints, axis=-1).mean()), 2)
+            R = np.asarray(dump["root_rotation"])
+            tilts.append(float(np.degrees(np.arccos(np.clip(R[:, 1, 1], -1.0, 1.0))).max()))
+        _blender_run(
+            ROOT / "benchmarks" / "blender_render_glb.py", str(files["glb"][0]), str(IMAGES / "glb_blender.png"), "60"
+        )
+        figures["export.glb_kb"] = f"{files['glb'][0].stat().st_size / 1024:.0f}"
+    figures["export.root_tilt_max"] = f"{max(tilts):.1f}"
+    return figures
+
+
 JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "obstacles": job_obstacles,
     "compare": job_compare,
@@ -203,6 +256,7 @@ JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "long_route": job_long_route,
     "model": job_model,
     "eval": job_eval,
+    "export": job_export,
 }
 
 

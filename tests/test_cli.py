@@ -237,6 +237,21 @@ def test_export_round_trip_from_generate(tmp_path, scenario, tiny_model_dir, cap
         assert z["poses"].shape == (40, 72) and z["trans"].shape == (40, 3)
 
 
+def test_export_glb_and_mixamo_rig(tmp_path, scenario, tiny_model_dir, capsys):
+    out = tmp_path / "out"
+    assert _run(capsys, "generate", str(scenario), "-o", str(out), "--model", str(tiny_model_dir), "--no-video")[0] == 0
+    motion = str(out / "motion.npz")
+    code, stdout, _ = _run(capsys, "export", motion, "-o", str(tmp_path / "w.glb"), "--sample", "0", "--rig", "mixamo")
+    assert code == 0 and "w.glb" in stdout
+    assert (tmp_path / "w.glb").read_bytes()[:4] == b"glTF"
+    code, _, _ = _run(capsys, "export", motion, "-o", str(tmp_path / "m.bvh"), "--sample", "1", "--rig", "mixamo",
+                      "--rest-pose", "a")  # fmt: skip
+    text = (tmp_path / "m.bvh").read_text()
+    assert code == 0 and "ROOT mixamorig:Hips" in text and "JOINT mixamorig:LeftForeArm" in text
+    code, _, err = _run(capsys, "export", motion, "-o", str(tmp_path / "z.glb"), "--sample", "0", "--up", "z")
+    assert code == 2 and "Y up" in err and not (tmp_path / "z.glb").exists()
+
+
 @pytest.mark.parametrize("flags", [("--clean-feet",), ("--foot-cleanup", "steps")])
 def test_export_with_foot_cleanup_reports_skating(tmp_path, scenario, tiny_model_dir, capsys, flags):
     out = tmp_path / "out"

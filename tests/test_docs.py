@@ -5,6 +5,7 @@ A block runs unless the line just above its opening fence is a directive::
     <!-- docs: skip REASON -->    not run (the reason is required and shown in the test report)
     <!-- docs: slow REASON -->    run only with ``pytest -m slow``
     <!-- docs: file NAME -->      not run: its text is written to NAME in the work folder
+    <!-- docs: needs PROGRAM -->  run only where PROGRAM (e.g. blender) is on the PATH
 
 ``bash`` blocks run in bash (``set -euo pipefail``; ``pip`` is a no-op there: the package is
 already installed), ``python`` blocks in a fresh interpreter, both in one work folder per
@@ -37,7 +38,7 @@ SKIPS_ALLOWED = 8  # "kept to a minimum": raise only with a reason in the docs
 
 RUN_LANGS = {"bash": "bash", "sh": "bash", "shell": "bash", "python": "python", "yaml": "yaml"}
 _FENCE = re.compile(r"^(\s*)```\s*([A-Za-z0-9_+-]*)\s*$")
-_DIRECTIVE = re.compile(r"^<!--\s*docs:\s*(skip|slow|file)\s*(.*?)\s*-->\s*$")
+_DIRECTIVE = re.compile(r"^<!--\s*docs:\s*(skip|slow|file|needs)\s*(.*?)\s*-->\s*$")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Block:
     line: int
     lang: str
     code: str
-    directive: str = ""  # "", "skip", "slow" or "file"
+    directive: str = ""  # "", "skip", "slow", "file" or "needs"
     arg: str = ""  # the directive's reason or file name
 
     @property
@@ -146,6 +147,8 @@ def test_docs_block_runs_as_written(block: Block, work_root: Path) -> None:
     work = _workdir(work_root, block.doc)
     if block.directive == "skip":
         pytest.skip(f"docs say: {block.arg}")
+    if block.directive == "needs" and shutil.which(block.arg) is None:
+        pytest.skip(f"needs {block.arg}, which is not installed")
     if block.directive == "file":
         (work / block.arg).parent.mkdir(parents=True, exist_ok=True)
         (work / block.arg).write_text(block.code)

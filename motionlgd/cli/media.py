@@ -110,12 +110,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     check_writable(outs, args.overwrite)
     if len(outs) > 1:
         print(f"{len(outs)} samples: one file each ({outs[0].name} ... {outs[-1].name}); --sample I writes one file")
-    fmt = args.format or ("bvh" if out.suffix.lower() == ".bvh" else "npz" if out.suffix.lower() == ".npz" else None)
+    fmt = args.format or {".bvh": "bvh", ".npz": "npz", ".glb": "glb"}.get(out.suffix.lower())
     if fmt is None:
-        raise MotionLGDError(f"cannot tell the format from {out.name!r}: pass --format bvh|npz|smpl")
+        raise MotionLGDError(f"cannot tell the format from {out.name!r}: pass --format bvh|glb|npz|smpl")
     options: dict[str, Any] = {"overwrite": args.overwrite}
     if fmt == "bvh":
-        options.update(units=args.units, euler_order=args.euler.upper(), up=args.up or "y")
+        options.update(
+            units=args.units, euler_order=args.euler.upper(), up=args.up, rig=args.rig, rest_pose=args.rest_pose
+        )
+    elif fmt == "glb":
+        if args.up not in (None, "y") or args.units not in (None, "m"):
+            raise MotionLGDError("glTF is always metres, Y up: drop --up / --units for --format glb")
+        options.update(body=args.body, rig=args.rig, rest_pose=args.rest_pose)
     elif fmt == "smpl" and args.up:
         options["up"] = args.up
     meta: dict[str, Any] = {}

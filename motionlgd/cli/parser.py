@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--export-only", action="store_true", help="write the checkpoint's EMA model to --export now, without training"
     )
 
-    e = add_parser("export", help="export a motion.npz to BVH, npz or SMPL-style npz")
+    e = add_parser("export", help="export a motion.npz to BVH, glTF (.glb), npz or SMPL-style npz")
     e.add_argument("motion", help="motion.npz written by 'motionlgd generate' (or any npz with joints)")
     e.add_argument(
         "-o",
@@ -131,10 +131,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="output file; a file with several samples writes one file each, OUT_0.bvh, OUT_1.bvh, ... "
         "(--sample I writes only OUT)",
     )
-    e.add_argument("--format", choices=["bvh", "npz", "smpl"], help="default: from the suffix (.bvh / .npz)")
+    e.add_argument(
+        "--format", choices=["bvh", "glb", "npz", "smpl"], help="default: from the suffix (.bvh / .glb / .npz)"
+    )
     e.add_argument("--sample", type=int, help="export only this sample")
     e.add_argument("--up", choices=["y", "z"], default=None, help="up axis (bvh default y, smpl default z)")
-    e.add_argument("--units", choices=["m", "cm"], default="m", help="BVH units")
+    e.add_argument("--units", choices=["m", "cm"], default=None, help="BVH units (default: the rig's, m for smpl)")
+    e.add_argument(
+        "--rig",
+        choices=["smpl", "mixamo"],
+        default="smpl",
+        help="joint names and conventions (bvh, glb): smpl = SMPL names, m; mixamo = mixamorig:Hips ..., cm",
+    )
+    e.add_argument("--rest-pose", choices=["t", "a"], default=None, help="rest pose of the skeleton (default: t)")
+    e.add_argument(
+        "--body", choices=["capsule", "none"], default="capsule", help="glb: skinned capsule body or bare skeleton"
+    )
     e.add_argument("--euler", default="ZXY", help="BVH Euler order (any of the 6, e.g. ZXY, XYZ)")
     _add_foot_cleanup(e, "before exporting")
     e.add_argument("--overwrite", action="store_true")

@@ -1,4 +1,5 @@
-"""Export motions (BVH with joint rotations, plain npz, SMPL-style npz) and clean foot contacts.
+"""Export motions (BVH with joint rotations, animated glTF with a skinned body, plain npz,
+SMPL-style npz) and clean foot contacts.
 
 See ``docs/export.md`` for the file formats, axes, units and the rest pose.
 """
@@ -16,25 +17,32 @@ from ..types import FOOT_CLEANUPS
 from .bvh import EULER_ORDERS, export_bvh, matrix_to_euler
 from .footclean import FootCleanResult, clean_foot_contacts, detect_foot_contacts
 from .footsteps import detect_stance, plant_footsteps
+from .gltf import GLTF_BODIES, export_glb
 from .ik import IKResult, forward_kinematics, joints_to_rotations, rest_offsets
 from .npz import export_npz, load_motion_npz
+from .rigs import RIGS, Rig, get_rig
 from .smpl import export_smpl, smpl_params
 
 __all__ = [
     "EULER_ORDERS",
     "EXPORT_FORMATS",
     "FOOT_CLEANUPS",
+    "GLTF_BODIES",
+    "RIGS",
     "FootCleanResult",
     "IKResult",
+    "Rig",
     "clean_feet",
     "clean_foot_contacts",
     "detect_foot_contacts",
     "detect_stance",
     "export_bvh",
+    "export_glb",
     "export_motion",
     "export_npz",
     "export_smpl",
     "forward_kinematics",
+    "get_rig",
     "joints_to_rotations",
     "load_motion_npz",
     "matrix_to_euler",
@@ -62,7 +70,7 @@ def clean_feet(motion_or_joints: Motion | np.ndarray, fps: float | None = None, 
 
 
 #: Formats of :func:`export_motion`.
-EXPORT_FORMATS: tuple[str, ...] = ("bvh", "npz", "smpl")
+EXPORT_FORMATS: tuple[str, ...] = ("bvh", "glb", "npz", "smpl")
 
 
 def export_motion(
@@ -74,25 +82,28 @@ def export_motion(
     """Write a motion in one of :data:`EXPORT_FORMATS`.
 
     Args:
-        motion: a :class:`Motion` (``(T, 22, 3)`` joints are accepted for bvh/smpl).
+        motion: a :class:`Motion` (``(T, 22, 3)`` joints are accepted for bvh/glb/smpl).
         path: output file.
-        format: ``"bvh"``, ``"npz"`` or ``"smpl"``; ``None`` infers ``bvh``/``npz`` from the
-            suffix (``.npz`` means the plain motion npz, ask for ``"smpl"`` explicitly).
-        **options: passed to :func:`export_bvh`, :func:`export_npz` or :func:`export_smpl`
-            (e.g. ``overwrite=True``, ``up="z"``, ``units="cm"``, ``euler_order="XYZ"``).
+        format: ``"bvh"``, ``"glb"``, ``"npz"`` or ``"smpl"``; ``None`` infers it from the suffix
+            (``.bvh``, ``.glb``, ``.npz`` = the plain motion npz; ask for ``"smpl"`` explicitly).
+        **options: passed to :func:`export_bvh`, :func:`export_glb`, :func:`export_npz` or
+            :func:`export_smpl` (e.g. ``overwrite=True``, ``up="z"``, ``units="cm"``,
+            ``euler_order="XYZ"``, ``rig="mixamo"``, ``body="none"``).
 
     Returns:
         The written path.
     """
     if format is None:
         suffix = Path(path).suffix.lower()
-        inferred = {".bvh": "bvh", ".npz": "npz"}.get(suffix)
+        inferred = {".bvh": "bvh", ".glb": "glb", ".npz": "npz"}.get(suffix)
         if inferred is None:
             raise ValueError(f"cannot infer the export format from {str(path)!r}; pass format= one of {EXPORT_FORMATS}")
         format = inferred
     fmt = format.lower()
     if fmt == "bvh":
         return export_bvh(motion, path, **options)
+    if fmt == "glb":
+        return export_glb(motion, path, **options)
     if fmt == "npz":
         if not isinstance(motion, Motion):
             motion = Motion(joints=np.asarray(motion), fps=float(options.pop("fps", 20.0)))

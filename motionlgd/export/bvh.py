@@ -2,8 +2,10 @@
 
 File layout (see ``docs/export.md``):
 
-* 22 joints named like SMPL (:data:`motionlgd.motion.skeleton.JOINT_NAMES`: ``pelvis``,
-  ``left_hip``, ``right_hip``, ``spine1``, ... ``right_wrist``), root ``pelvis``.
+* 22 joints named by the rig preset (:mod:`motionlgd.export.rigs`): ``smpl`` (default) uses
+  :data:`motionlgd.motion.skeleton.JOINT_NAMES` (``pelvis``, ``left_hip``, ... ``right_wrist``),
+  ``mixamo`` the ``mixamorig:Hips`` ... names; root = the pelvis, upright at rest (its
+  rotation is the body's orientation, yaw = heading).
 * Root: ``OFFSET 0 0 0`` and 6 channels ``Xposition Yposition Zposition`` + 3 rotations;
   the position channels hold the pelvis' world position, so the translation is applied
   exactly once whether a reader treats root positions as absolute (motionlgd, Blender)
@@ -36,6 +38,7 @@ from ..io import atomic_write
 from ..motion.motion import Motion
 from ..motion.skeleton import JOINT_NAMES, NUM_JOINTS, PARENTS
 from .ik import BoneLengths, IKResult, joints_to_rotations
+from .rigs import Rig, get_rig
 
 __all__ = [
     "EULER_ORDERS",
@@ -130,6 +133,7 @@ def build_bvh(
     up: Literal["y", "z"] = "y",
     units: Literal["m", "cm"] = "m",
     euler_order: str = "ZXY",
+    names: tuple[str, ...] | list[str] = JOINT_NAMES,
 ) -> BVH:
     """A :class:`motionlgd.data.bvh.BVH` from an IK result (see the module docstring).
 
@@ -139,6 +143,7 @@ def build_bvh(
         up: ``"y"`` (motionlgd's world) or ``"z"`` (rotated, body facing -y).
         units: ``"m"`` or ``"cm"``.
         euler_order: one of :data:`EULER_ORDERS` (all joints, root included).
+        names: the 22 joint names written (a :class:`~motionlgd.export.rigs.Rig`'s).
 
     Returns:
         The BVH (joints in :data:`JOINT_NAMES` order; ``format_bvh`` writes them depth-first).
@@ -170,7 +175,7 @@ def build_bvh(
     if not np.all(np.isfinite(motion)):
         raise NumericalError("BVH motion contains NaN or inf; nothing written")
     return BVH(
-        names=list(JOINT_NAMES),
+        names=list(names),
         parents=np.asarray(PARENTS, dtype=np.int64),
         offsets=offsets,
         channels=channels,
@@ -184,13 +189,15 @@ def export_bvh(
     motion_or_joints: Motion | np.ndarray,
     path: str | os.PathLike[str],
     fps: float | None = None,
-    up: Literal["y", "z"] = "y",
-    units: Literal["m", "cm"] = "m",
+    up: Literal["y", "z"] | None = None,
+    units: Literal["m", "cm"] | None = None,
     euler_order: str = "ZXY",
     overwrite: bool = False,
     bone_lengths: BoneLengths = None,
     torso: Literal["measured", "template"] = "measured",
     precision: int = 6,
+    rig: str | Rig = "smpl",
+    rest_pose: Literal["t", "a"] | None = None,
 ) -> Path:
     """Write a motion as a BVH file with joint rotations on a T-pose skeleton.
 
@@ -198,8 +205,9 @@ def export_bvh(
         motion_or_joints: a :class:`Motion` or ``(T, 22, 3)`` positions in metres, Y up.
         path: output ``.bvh`` path (written atomically).
         fps: frame rate; ``None`` = the Motion's ``fps`` (20 for plain arrays).
-        up: ``"y"`` or ``"z"`` up axis of the file (Z-up is a proper rotation).
-        units: ``"m"`` (metres) or ``"cm"``.
+        up: ``"y"`` or ``"z"`` up axis of the file (Z-up is a proper rotation); ``None`` =
+            the rig's (Y for both presets).
+        units: ``"m"`` (metres) or ``"cm"``; ``None`` = the rig's (m for smpl, cm for mixamo).
         euler_order: rotation channel order, one of :data:`EULER_ORDERS`.
         overwrite: replace an existing file (else ``OutputExistsError``).
         bone_lengths: ``None``/``"measured"`` (the motion's median bone lengths: best
@@ -207,14 +215,29 @@ def export_bvh(
             every export) or a ``(22,)`` array in metres.
         torso: ``"measured"`` or ``"template"`` torso shape (see :mod:`motionlgd.export.ik`).
         precision: decimals written.
+        rig: retarget preset (:data:`motionlgd.export.rigs.RIGS`: ``"smpl"`` or ``"mixamo"``)
+            naming the joints and choosing the default units and up axis.
+        rest_pose: ``"t"`` or ``"a"`` (arms 45 degrees down) rest; ``None`` = the rig's (T).
 
     Returns:
         The written path.
     """
     joints, rate = _coerce(motion_or_joints, fps)
-    ik = joints_to_rotations(joints, bone_lengths=bone_lengths, torso=torso)
-    bvh = build_bvh(ik, fps=rate, up=up, units=units, euler_order=euler_order)
+    preset = get_rig(rig)
+    up = up or preset.up
+    units = units or preset.units
+    ik = joints_to_rotations(joints, bone_lengths=bone_lengths, torso=torso, rest_pose=rest_pose or preset.rest_pose)
+    bvh = build_bvh(ik, fps=rate, up=up, units=units, euler_order=euler_order, names=preset.joint_names)
     text = format_bvh(bvh, precision=precision)
     out = atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"), overwrite)
-    logger.info("wrote %s (%d frames at %g fps, %s-up, %s, %s)", out, bvh.num_frames, rate, up, units, euler_order)
+    logger.info(
+        "wrote %s (%s rig, %d frames at %g fps, %s-up, %s, %s)",
+        out,
+        preset.name,
+        bvh.num_frames,
+        rate,
+        up,
+        units,
+        euler_order,
+    )
     return out

@@ -13,7 +13,11 @@ relative to spine3 -- differs a lot between mocap rigs (hip joints straight out,
 and down, or out and back), so by default it is measured from the motion itself
 (``torso="measured"``: the median, over frames, of the children's offsets in the
 joint's own frame, made left/right symmetric); ``torso="template"`` uses fixed SMPL-like
-directions instead (:data:`TEMPLATE_DIRECTIONS`).
+directions instead (:data:`TEMPLATE_DIRECTIONS`).  The measured pelvis shape is expressed in
+the upright body frame (world up, facing +z, at the clip's median pelvis tilt), so the root's
+rotation is the body's orientation: identity = upright and facing +z, its yaw the heading
+(the direction the hip axis faces), its pitch and roll the pelvis' tilt about the median.
+``rest_pose="a"`` lowers the arms 45 degrees (A-pose rest) for rigs built that way.
 
 Rotations (``G_j`` global, ``R_j`` local, ``G_j = G_parent @ R_j``) follow the BVH/SMPL
 convention: joint ``j``'s rotation moves its child bones, so a child ``c`` is at
@@ -49,6 +53,7 @@ from ..motion.rotations import qbetween, quat_to_matrix
 from ..motion.skeleton import DEFAULT_BONE_LENGTHS, NUM_JOINTS, PARENTS
 
 __all__ = [
+    "A_POSE_DEGREES",
     "CHILDREN",
     "TEMPLATE_DIRECTIONS",
     "IKResult",
@@ -164,8 +169,32 @@ def _triad(x_from: np.ndarray, x_to: np.ndarray, up: np.ndarray) -> np.ndarray:
     return np.stack([x, y, np.cross(x, y)], axis=-1)
 
 
+def _upright_pitch(joints: np.ndarray, frame: np.ndarray) -> float:
+    """Median angle (radians) about the hip axis from the pelvis' triad frame to the upright body
+    frame (x: the hip axis, y: world up, z: forward).  Rotating the triad-frame rest shape by it
+    makes the root's identity rotation an upright body facing +z."""
+    y_axis = frame[..., 1]  # (T, 3) the triad's y in world coordinates
+    x_axis = frame[..., 0]
+    forward = np.cross(x_axis, np.array([0.0, 1.0, 0.0]))
+    forward = forward / np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
+    up = np.cross(forward, x_axis)
+    angle = np.arctan2((y_axis * forward).sum(-1), (y_axis * up).sum(-1))
+    return float(np.median(angle))
+
+
+def _rot_x(angle: float) -> np.ndarray:
+    c, s = np.cos(angle), np.sin(angle)
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
 def _measured_torso(joints: np.ndarray) -> dict[int, np.ndarray]:
-    """Symmetric rest directions of the children of the pelvis and spine3 in their frames."""
+    """Symmetric rest directions of the children of the pelvis and spine3 in their frames.
+
+    The shape is measured in a frame tied to the joint's children (exact for rigid torsos);
+    the pelvis' shape is then turned about the hip axis into the upright body frame (world up,
+    facing +z, at the clip's median pelvis tilt) so that the root's rotation means the body's
+    orientation on every rig: identity = upright, facing the rig's forward axis.
+    """
     out: dict[int, np.ndarray] = {}
     # pelvis: x from right hip to left hip, y along spine1; spine3: x from right to left collar, y along neck
     for joint, (left, right, up_child) in ((0, (1, 2, 3)), (9, (13, 14, 12))):
@@ -173,20 +202,28 @@ def _measured_torso(joints: np.ndarray) -> dict[int, np.ndarray]:
         rel = np.einsum("tab,tca->tcb", frame, joints[:, [left, right, up_child]] - joints[:, None, joint])
         med = _unit(np.median(_unit(rel), axis=0))  # (3 children, 3)
         sym_left = 0.5 * (med[0] + med[1] * np.array([-1.0, 1.0, 1.0]))
-        out[left] = _unit(sym_left)
-        out[right] = _unit(sym_left * np.array([-1.0, 1.0, 1.0]))
         up = med[2].copy()
         up[0] = 0.0
-        out[up_child] = _unit(up)
+        dirs = np.stack([_unit(sym_left), _unit(sym_left * np.array([-1.0, 1.0, 1.0])), _unit(up)])
+        if joint == 0:
+            dirs = dirs @ _rot_x(_upright_pitch(joints, frame)).T
+        out[left], out[right], out[up_child] = dirs
     return out
+
+
+#: Bones (rows of :data:`TEMPLATE_DIRECTIONS`) that an A-pose rest lowers: upper arms, forearms.
+_ARM_BONES: Final[tuple[int, ...]] = (18, 19, 20, 21)
+#: How far below horizontal the arms hang in the A-pose rest (degrees).
+A_POSE_DEGREES: Final[float] = 45.0
 
 
 def rest_offsets(
     bone_lengths: np.ndarray | None = None,
     joints: np.ndarray | None = None,
     torso: Literal["measured", "template"] = "measured",
+    rest_pose: Literal["t", "a"] = "t",
 ) -> np.ndarray:
-    """Rest (T-pose) offsets of the 22 joints from their parents.
+    """Rest offsets of the 22 joints from their parents (T-pose, or A-pose on request).
 
     Args:
         bone_lengths: ``(22,)`` bone lengths in metres; ``None`` = the median lengths of
@@ -194,12 +231,16 @@ def rest_offsets(
         joints: ``(T, 22, 3)`` positions (metres) to measure the torso shape (and lengths) from.
         torso: ``"measured"`` (needs ``joints``; falls back to the template without them)
             or ``"template"`` (:data:`TEMPLATE_DIRECTIONS`).
+        rest_pose: ``"t"`` (arms horizontal) or ``"a"`` (upper arms and forearms
+            :data:`A_POSE_DEGREES` below horizontal, as many game rigs are built).
 
     Returns:
         ``(22, 3)`` offsets in metres (row 0, the root, is zero), Y up, facing +z.
     """
     if torso not in ("measured", "template"):
         raise ValueError(f"torso must be 'measured' or 'template', got {torso!r}")
+    if rest_pose not in ("t", "a"):
+        raise ValueError(f"rest_pose must be 't' or 'a', got {rest_pose!r}")
     if bone_lengths is None:
         lengths = measure_bone_lengths(joints) if joints is not None else np.asarray(DEFAULT_BONE_LENGTHS)
     else:
@@ -210,6 +251,10 @@ def rest_offsets(
     if torso == "measured" and joints is not None:
         for j, d in _measured_torso(_check_joints(joints)).items():
             dirs[j] = d
+    if rest_pose == "a":
+        drop = np.radians(A_POSE_DEGREES)
+        for j in _ARM_BONES:
+            dirs[j] = [np.sign(dirs[j][0]) * np.cos(drop), -np.sin(drop), 0.0]
     offsets = dirs * lengths[:, None]
     offsets[0] = 0.0
     return offsets
@@ -265,6 +310,7 @@ def joints_to_rotations(
     torso: Literal["measured", "template"] = "measured",
     offsets: np.ndarray | None = None,
     aim: Literal["positions", "directions"] = "positions",
+    rest_pose: Literal["t", "a"] = "t",
 ) -> IKResult:
     """Inverse kinematics from joint positions to local rotations on a T-pose skeleton.
 
@@ -279,6 +325,7 @@ def joints_to_rotations(
             multi-child fit (non-rigid torso) or of a bone length does not propagate down the
             chain; ``"directions"``: copy each bone's direction (a pure retarget that keeps
             the pose when ``bone_lengths`` differ a lot from the motion's).
+        rest_pose: ``"t"`` or ``"a"``, see :func:`rest_offsets`.
 
     Returns:
         :class:`IKResult`; ``forward_kinematics`` of it reproduces every single-child
@@ -297,7 +344,7 @@ def joints_to_rotations(
                 raise ValueError(f"bone_lengths must be 'measured', 'default' or an array, got {bone_lengths!r}")
         else:
             lengths = bone_lengths
-        offsets = rest_offsets(lengths, joints, torso)
+        offsets = rest_offsets(lengths, joints, torso, rest_pose)
     else:
         offsets = np.asarray(offsets, dtype=np.float64)
         if offsets.shape != (NUM_JOINTS, 3) or not np.all(np.isfinite(offsets)):

@@ -141,23 +141,3 @@ def test_overwrite_protection_and_dispatcher(walk: np.ndarray, tmp_path: Path) -
     with pytest.raises(NumericalError):
         export_bvh(bad, tmp_path / "nan.bvh")
     assert not (tmp_path / "nan.bvh").exists() and not (tmp_path / "y.bvh").exists()
-
-
-@pytest.mark.slow
-def test_blender_imports_export(walk: np.ndarray, tmp_path: Path) -> None:  # pragma: no cover - optional
-    import shutil
-    import subprocess
-
-    blender = shutil.which("blender")
-    if blender is None:
-        pytest.skip("blender not installed")
-    path = export_bvh(walk, tmp_path / "walk.bvh", up="z", units="m")
-    script = tmp_path / "check.py"
-    script.write_text(
-        "import builtins, bpy, io_anim_bvh.import_bvh as ib\n"
-        "ib.open = lambda f, mode='r', *a, **k: builtins.open(f, mode.replace('U', ''), *a, **k)\n"
-        f"bpy.ops.import_anim.bvh(filepath={str(path)!r}, axis_forward='Y', axis_up='Z')\n"
-        "arm = [o for o in bpy.data.objects if o.type == 'ARMATURE'][0]\n"
-        "assert len(arm.data.bones) == 22, len(arm.data.bones)\n"
-    )
-    subprocess.run([blender, "-b", "--python-exit-code", "1", "--python", str(script)], check=True, timeout=300)
