@@ -14,6 +14,7 @@ demo commands print the figures the README quotes.
 Jobs: ``obstacles`` (README hero pictures: ``motionlgd demo obstacles``), ``compare``
 (``side_by_side.png``, the four methods of ``demos/python_api.py``), ``footsteps``
 (``footsteps.png``), ``long_route`` (``long_route_topdown.png``: ``motionlgd demo long_route``),
+``long_bench`` (the long-motion table: ``benchmarks/bench_long.py``),
 ``model`` (the model's walking figures: ``benchmarks/model_quality.py``), ``eval`` (the results
 tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``), ``export``
 (docs/export.md's Blender figures and ``glb_blender.png``; needs ``blender``, else skipped).
@@ -249,11 +250,21 @@ def job_export(model: Any) -> dict[str, str]:
     return figures
 
 
+def job_long_bench(model: Any) -> dict[str, str]:
+    """``python benchmarks/bench_long.py``: the 10 / 30 / 60 / 120 s table of docs/long.md and
+    docs/results.md (each duration in a fresh process; about a minute on 2 cores)."""
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_long.py")], check=True, cwd=ROOT,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    table = "\n".join(line for line in out.splitlines() if line.startswith("|"))
+    return {"long.bench_table": table}
+
+
 JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "obstacles": job_obstacles,
     "compare": job_compare,
     "footsteps": job_footsteps,
     "long_route": job_long_route,
+    "long_bench": job_long_bench,
     "model": job_model,
     "eval": job_eval,
     "export": job_export,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,8 @@ import torch
 from .control.planner import RoutePlan, plan_route
 from .errors import NumericalError, ScenarioError
 from .eval.sample import sample_metrics
-from .eval.seams import seam_jumps
-from .long import Window, plan_windows, pose_at, time_windows, window_scenario, window_settings
+from .eval.seams import joint_jumps, seam_jumps
+from .long import MIN_NEW_FRAMES, Window, plan_windows, pose_at, time_windows, window_scenario, window_settings
 from .motion.humanml3d import recover_from_ric
 from .motion.motion import Motion
 
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 #: Guidance methods a long motion supports (the pure-guidance methods score whole-clip
 #: losses that a window cannot see).
 LONG_METHODS = ("precise", "none")
+#: Most frames a hand-over may move later than planned to fall on a calm frame (0.5 s at 20 fps).
+MAX_SHIFT = 10
 
 
 def _slice_plan(plan: RoutePlan | None, win: Window) -> RoutePlan | None:
@@ -32,18 +35,58 @@ def _slice_plan(plan: RoutePlan | None, win: Window) -> RoutePlan | None:
     return RoutePlan(points=plan.points[win.start : win.start + win.length])
 
 
+#: Feature channels the seam cross-fade leaves to the new window: the root's rotation and
+#: linear velocity (integrated into the route; the new window holds the planned route there).
+_ROOT_MOTION = slice(0, 3)
+
+
+def _crossfade(before: torch.Tensor, after: torch.Tensor, n: int) -> torch.Tensor:
+    """``after (K, D)`` with the body channels of its first ``n`` frames faded in from
+    ``before`` (the previous window's own continuation over the same frames, smoothstep
+    weights), so the body leaves the previous window's motion at zero rate and reaches the
+    new window's; the root's velocities stay the new window's (they carry the route)."""
+    n = min(n, before.shape[0], after.shape[0])
+    if n <= 0:
+        return after
+    s = torch.arange(1, n + 1, dtype=after.dtype) / (n + 1)
+    w = (s * s * (3 - 2 * s))[:, None]
+    out = after.clone()
+    out[:n] = (1 - w) * before[:n].to(after) + w * after[:n]
+    out[:n, _ROOT_MOTION] = after[:n, _ROOT_MOTION]
+    return out
+
+
+def _calm_shift(raw: torch.Tensor, win: Window, nxt: Window) -> int:
+    """How many frames (0 .. :data:`MAX_SHIFT`) later than planned window ``win`` should hand
+    over to ``nxt``: the frame where ``win``'s own motion changes velocity least, so that the
+    seam falls on a calm moment of the gait (as motion graphs place their transitions). A
+    prompt change moves with its hand-over: it takes effect up to 0.5 s after its ``until``."""
+    beyond = win.length - win.overlap - win.keep - 1  # frames generated past the kept part, final frame excluded
+    limit = min(MAX_SHIFT, beyond - 2, nxt.keep - MIN_NEW_FRAMES)
+    if limit <= 0:
+        return 0
+    with torch.no_grad():
+        jumps = joint_jumps(recover_from_ric(raw[None].float())[0].numpy())
+    base = nxt.first_new - win.start  # local index of the planned boundary
+    cost = [max(jumps[base + d - 1], jumps[base + d]) for d in range(limit + 1)]
+    return int(np.argmin(cost))
+
+
 def _one_sample(
     scenario: Any, model: Any, windows: list[Window], plan: RoutePlan | None, sample: int, bar: Any
-) -> tuple[torch.Tensor, list[dict[str, Any]]]:
-    """Features ``(T, D)`` of one sample, and each window's guidance summary."""
+) -> tuple[torch.Tensor, list[dict[str, Any]], list[Window]]:
+    """Features ``(T, D)`` of one sample, each window's guidance summary, and the windows as
+    cut (each hand-over moved to a calm frame, see :func:`_calm_shift`)."""
     from .generation import generate
 
     fps = model.fps
     pos, heading = scenario.start_pose()
     feats = torch.zeros(scenario.num_frames, model.net.input_feats)
     infos = []
+    windows = list(windows)
     prev: tuple[Window, torch.Tensor] | None = None  # the previous window and all it generated
-    for k, win in enumerate(windows):
+    for k in range(len(windows)):
+        win = windows[k]
         if k == 0:
             start = {"position": list(pos), "heading": heading}
         else:
@@ -57,13 +100,21 @@ def _one_sample(
             soft = model.normalize(praw[None, a : a + win.soft].to(model.device))
         res = generate(sub, model=model, _prefix=prefix, _soft=soft, _plan=_slice_plan(plan, win))
         raw = torch.as_tensor(res.features[0])
-        new = raw[win.overlap : win.overlap + win.keep]
-        prev = (win, raw)
+        if k + 1 < len(windows):
+            shift = _calm_shift(raw, win, windows[k + 1])
+            if shift:
+                nxt = windows[k + 1]
+                win = windows[k] = replace(win, keep=win.keep + shift)
+                windows[k + 1] = replace(nxt, start=nxt.start + shift, length=nxt.length - shift, keep=nxt.keep - shift)
+        new = raw[win.overlap : win.overlap + win.keep].clone()
+        if prev is not None:
+            new = _crossfade(prev[1][win.first_new - prev[0].start :], new, win.soft)
+        prev = (win, raw[:-1])  # a window's final frame has velocities pointing past its end
         feats[win.first_new : win.first_new + win.keep] = new
         infos.append({"prompt": sub.prompt, "time_s": res.metrics["time_s"], **res.metrics.get("guidance", {})})
         if bar is not None:
             bar.update(1)
-    return feats, infos
+    return feats, infos, windows
 
 
 def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: str | None = None) -> Any:
@@ -108,12 +159,13 @@ def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: st
 
         bar = tqdm(total=N * len(windows), desc="windows", dynamic_ncols=True)
     t0 = time.time()
-    out, infos = [], []
+    out, infos, cut = [], [], []
     try:
         for i in range(N):
-            f, info = _one_sample(scenario, model, windows, plan, i, bar)
+            f, info, used = _one_sample(scenario, model, windows, plan, i, bar)
             out.append(f)
             infos.append(info)
+            cut.append(used)
     finally:
         if bar is not None:
             bar.close()
@@ -124,7 +176,6 @@ def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: st
     feats_np, joints_np = feats.numpy().astype(np.float32), joints.numpy().astype(np.float32)
     if not (np.isfinite(feats_np).all() and np.isfinite(joints_np).all()):
         raise NumericalError("the generated motion contains NaN/inf; nothing was written")
-    boundaries = [w.first_new for w in windows[1:]]
     skating_raw = []
     if cleanup:
         from .export import clean_feet as run_cleanup
@@ -136,7 +187,7 @@ def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: st
     per_sample = []
     for i in range(N):
         row = sample_metrics(joints_np[i], scenario, fps, plan)
-        row.update(seam_jumps(joints_np[i], boundaries))
+        row.update(seam_jumps(joints_np[i], [w.first_new for w in cut[i][1:]]))
         if cleanup:
             row["foot_skating_before_cleanup"] = skating_raw[i]
         per_sample.append(row)
@@ -150,7 +201,7 @@ def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: st
         "device": str(model.device),
         "clean_feet": cleanup or False,
         "time_s": sample_s,
-        "windows": time_windows(windows, fps),
+        "windows": time_windows(cut[0], fps),
         "window_runs": infos,
         "per_sample": per_sample,
         "mean": _mean(per_sample),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -108,7 +110,11 @@ def test_long_generation_on_a_tiny_model_is_continuous_and_follows_its_route(tin
     )
     assert res.joints.shape == (2, 480, 22, 3) and np.isfinite(res.joints).all()
     wins = res.metrics["windows"]
-    assert len(wins) >= 4 and any(abs(w["first_new_s"] - 10.0) < 1e-9 for w in wins)
+    # the prompt change hands over at its `until` or up to 0.5 s later, on a calm frame
+    assert len(wins) >= 4 and any(10.0 - 1e-9 <= w["first_new_s"] <= 10.5 + 1e-9 for w in wins)
+    # the windows as cut still keep every frame exactly once
+    assert wins[0]["first_new_s"] == 0.0 and abs(wins[-1]["end_s"] - 24.0) < 1e-9
+    assert all(abs(a["end_s"] - b["first_new_s"]) < 1e-9 for a, b in itertools.pairwise(wins))
     assert [r["prompt"] for r in res.metrics["window_runs"][0]][-1] == "a person runs"
     for row in res.metrics["per_sample"]:
         assert row["route_error_mean_m"] < 0.01  # the planned route holds across windows
@@ -124,3 +130,24 @@ def test_long_motion_refuses_pure_guidance_methods(tiny_model_dir):
         motionlgd.generate(model=model, duration=15, path={"points": [[0, 0], [0, 9]]}, method="dps", steps=2)
     with pytest.raises(ScenarioError, match=r"sampler\.window"):
         motionlgd.generate({"duration": 15, "sampler": {"window": 20, "steps": 2}}, model=model, method="none")
+
+
+def test_hand_over_moves_to_a_calm_frame_and_cross_fades_the_body():
+    from motionlgd.long import Window
+    from motionlgd.long_generation import MAX_SHIFT, _calm_shift, _crossfade
+
+    # a window whose motion is jerky up to frame 104 and still afterwards: the hand-over planned
+    # at 100 moves to the first calm frame
+    T = 130
+    raw = torch.zeros(T, 263)
+    raw[:, 3] = 0.9  # root height
+    raw[:105:2, 4:70] = 0.05  # body positions flicker every other frame until frame 104
+    win = Window(start=0, length=T, overlap=0, keep=100)
+    nxt = Window(start=60, length=100, overlap=40, keep=60, soft=20)
+    shift = _calm_shift(raw, win, nxt)
+    assert 5 <= shift <= MAX_SHIFT
+    # cross-fade: body channels leave `before` at zero rate, root velocities stay `after`'s
+    before, after = torch.zeros(30, 263), torch.ones(30, 263)
+    out = _crossfade(before, after, 20)
+    assert out[0, 10] < 0.01 and out[19, 10] > 0.99 and torch.all(out[20:] == 1)
+    assert torch.all(out[:, :3] == 1) and torch.all(torch.diff(out[:20, 10]) > 0)

@@ -38,6 +38,7 @@ def scene_from_scenario(sc: Any) -> Any:
         goal=sc.goal,
         region=sc.region,
         title=sc.prompt,
+        titles=[(p.get("until"), p["text"]) for p in sc.prompts] if len(sc.prompts) > 1 else (),
     )
 
 

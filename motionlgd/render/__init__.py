@@ -232,7 +232,7 @@ def render_motion(
         for t, images in zip(indices, stream):
             clock = t / fps if show_time else None
             if len(tiles) == 1:
-                yield annotate_frame(images[0], scene.title, clock, labels, ghost_label, marks=tile_marks(0, t),
+                yield annotate_frame(images[0], scene.title_at(t / fps), clock, labels, ghost_label, marks=tile_marks(0, t),
                                      color_ids=ids)  # fmt: skip
                 continue
             canvas = np.empty((height, width, 3), dtype=np.uint8)
@@ -242,7 +242,7 @@ def render_motion(
                 canvas[y : y + th, x : x + tw] = annotate_frame(img, "", None, tile_labels, ghost_label,
                                                                 marks=tile_marks(k, t), color_ids=ids[first : first + 1])  # fmt: skip
                 canvas[y : y + th, x + tw - 1 : x + tw] = 160  # thin separator
-            yield annotate_frame(canvas, scene.title, clock)
+            yield annotate_frame(canvas, scene.title_at(t / fps), clock)
 
     gen = annotated()
     try:

@@ -179,6 +179,9 @@ class SceneSpec:
             ``{"shape": {...}, "margin": m, "weight": w}`` is accepted too (only the shape is kept).
         ghost: ``(T, 22, 3)`` joints drawn translucent grey (e.g. the unguided sample), or None.
         title: text shown at the top of every frame / picture ("" for none).
+        titles: a title timeline, ``[(until_s, text), ..., (None, text)]`` (a prompt
+            timeline): frame ``t`` shows the first entry whose ``until_s`` is after it; a
+            still picture (top-down) shows them all, joined by arrows. Overrides ``title``.
         ghost_label: legend text of the ghost ("" for no legend entry).
 
     Validation happens in ``__post_init__``: arrays with the wrong shape or NaN/inf raise
@@ -196,6 +199,7 @@ class SceneSpec:
     ghost_label: str = "unguided"
     goal: Sequence[float] | Mapping[str, Any] | None = None
     region: Mapping[str, Any] | Any | None = None
+    titles: Sequence[tuple[float | None, str]] = ()
 
     def __post_init__(self) -> None:
         if self.path is not None:
@@ -222,6 +226,15 @@ class SceneSpec:
                 raise ShapeError(f"SceneSpec.ghost must have shape (T, 22, 3), got {np.shape(self.ghost)}")
             self.ghost = ghost[0]
         self.title = str(self.title or "")
+        timeline = []
+        for i, item in enumerate(self.titles or ()):
+            until, text = item
+            if until is not None and (not isinstance(until, numbers.Real) or not math.isfinite(until)):
+                raise ScenarioError(f"SceneSpec.titles[{i}]: until must be seconds or None, got {until!r}")
+            timeline.append((None if until is None else float(until), str(text)))
+        self.titles = timeline
+        if timeline:
+            self.title = " -> ".join(text for _, text in timeline)
         if self.goal is not None:
             goal = self.goal["position"] if isinstance(self.goal, Mapping) and "position" in self.goal else self.goal
             self.goal = _point2(goal, "SceneSpec.goal")
@@ -231,6 +244,14 @@ class SceneSpec:
                 region = region["shape"]
             self.region = _normalize_obstacle(region, 0, name="SceneSpec.region")
             self.region.pop("height")  # drawn flat on the floor
+
+    def title_at(self, time_s: float) -> str:
+        """The title frame-time ``time_s`` (seconds) shows: the timeline's entry for that time,
+        else :attr:`title`."""
+        for until, text in self.titles:
+            if until is None or time_s < until:
+                return text
+        return self.titles[-1][1] if self.titles else self.title
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> SceneSpec:

@@ -7,6 +7,7 @@ walking up the page has their left (+x) on the left of the picture, as in the vi
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,19 @@ __all__ = ["render_topdown"]
 
 #: A flag with its pole's foot at the marker's origin (matplotlib rescales it to the marker size).
 _FLAG_MARKER = [(-0.07, 0.0), (-0.07, 1.0), (0.75, 0.78), (0.07, 0.56), (0.07, 0.0)]
+
+
+def _still_title(scene: SceneSpec) -> str:
+    """The title of a still picture: a prompt timeline one line per prompt with its time span,
+    long titles wrapped."""
+    if not scene.titles:
+        return "\n".join(textwrap.wrap(scene.title, 70))
+    lines, start = [], 0.0
+    for until, text in scene.titles:
+        span = f"{start:g}-{until:g} s" if until is not None else f"from {start:g} s"
+        lines.append(textwrap.shorten(f"{span}: {text}", 80))
+        start = until if until is not None else start
+    return "\n".join(lines)
 
 
 def render_topdown(
@@ -128,7 +142,7 @@ def render_topdown(
     ax.set_xlabel("x [m] (seen from above)")
     ax.set_ylabel("z [m]")
     if scene.title:
-        ax.set_title(scene.title)
+        ax.set_title(_still_title(scene), fontsize=10 if scene.titles else None)
     ax.legend(loc="best", fontsize=8, framealpha=0.85)
     fig.tight_layout()
     with atomic_path(path, overwrite) as tmp:

@@ -183,3 +183,24 @@ def test_topdown_goal_and_region(tmp_path: Path, walk: np.ndarray) -> None:
     assert _near(none, GOAL_COLOR, tol=40).sum() == 0 and _near(none, REGION_COLOR, tol=40).sum() == 0
     assert _near(both, GOAL_COLOR, tol=40).sum() > 30, "goal flag drawn"
     assert _near(both, REGION_COLOR, tol=40).sum() > 100, "region outline drawn"
+
+
+def test_title_timeline_follows_the_prompts() -> None:
+    scene = SceneSpec(titles=[(4.0, "a person walks"), (9.5, "a person waves"), (None, "a person runs")])
+    assert scene.title_at(0.0) == "a person walks" and scene.title_at(3.99) == "a person walks"
+    assert scene.title_at(4.0) == "a person waves" and scene.title_at(60.0) == "a person runs"
+    assert scene.title == "a person walks -> a person waves -> a person runs"  # stills show them all
+    assert SceneSpec(title="x").title_at(5.0) == "x"
+    with pytest.raises(ScenarioError, match=r"titles\[0\]"):
+        SceneSpec(titles=[("soon", "a")])
+
+
+def test_video_caption_changes_with_the_timeline(tmp_path: Path, walk: np.ndarray) -> None:
+    """Frame 0 and the last frame of a video with a title timeline carry different captions:
+    their title boxes differ (the captions are different lengths)."""
+    from motionlgd.render.annotate import annotate_frame
+
+    scene = SceneSpec(titles=[(0.5, "walk"), (None, "a person runs across the room")])
+    frames = [annotate_frame(np.full((120, 320, 3), 255, np.uint8), scene.title_at(t), None) for t in (0.0, 1.0)]
+    dark = [(f < 128).any(axis=-1).any(axis=0).nonzero()[0].max() for f in frames]  # right end of the text
+    assert dark[1] > dark[0] + 40
