@@ -17,7 +17,8 @@ Jobs: ``obstacles`` (README hero pictures: ``motionlgd demo obstacles``), ``comp
 ``long_bench`` (the long-motion table: ``benchmarks/bench_long.py``),
 ``model`` (the model's walking figures: ``benchmarks/model_quality.py``), ``eval`` (the results
 tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``), ``export``
-(docs/export.md's Blender figures and ``glb_blender.png``; needs ``blender``, else skipped).
+(docs/export.md's Blender figures and ``glb_blender.png``; needs ``blender``, else skipped),
+``studio`` (``studio.png`` and the click-to-playback time; needs Chromium, else skipped).
 The training curve of the model card comes from the training logs
 (``benchmarks/plot_training.py``), not from here.
 """
@@ -266,6 +267,19 @@ def job_long_bench(model: Any) -> dict[str, str]:
     return {"long.bench_table": table}
 
 
+def job_studio(model: Any) -> dict[str, str]:
+    """``benchmarks/studio_shot.py``: the studio screenshot (``studio.png``) and the time from
+    clicking Generate to playback of a 6 s clip. Needs Chromium + chromedriver, else skipped."""
+    if shutil.which("chromium") is None or shutil.which("chromedriver") is None:
+        print("studio: skipped (chromium / chromedriver not installed; docs keep their last figures)")
+        return {}
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "studio_shot.py")], check=True, cwd=ROOT,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    found = dict(re.findall(r"(\w+_s)=([0-9.]+)", out))
+    return {"studio.generate_s": f"{float(found['generate_s']):.1f}",
+            "studio.click_to_playback_s": f"{float(found['click_to_playback_s']):.1f}"}  # fmt: skip
+
+
 JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "obstacles": job_obstacles,
     "compare": job_compare,
@@ -275,6 +289,7 @@ JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "model": job_model,
     "eval": job_eval,
     "export": job_export,
+    "studio": job_studio,
 }
 
 

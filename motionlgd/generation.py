@@ -6,6 +6,7 @@ import logging
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -146,7 +147,7 @@ def generate(
     *,
     model: MotionModel | None = None,
     device: str | torch.device = "cpu",
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
     clean_feet: bool | str | None = None,
     _prefix: torch.Tensor | None = None,
     _soft: torch.Tensor | None = None,
@@ -159,7 +160,8 @@ def generate(
         scenario: a :class:`Scenario`, a YAML file path, a mapping, or None (keywords only).
         model: a loaded model (default: the scenario's, else the shipped default model).
         device: "cpu" or "cuda".
-        progress: show a progress bar.
+        progress: show a progress bar, or a callable ``progress(done, total)`` called after
+            each sampling step (each window of a long motion); raising in it cancels.
         clean_feet: foot clean-up after sampling (``None``: the scenario's
             ``foot_cleanup``, off by default): ``"pin"`` (or ``True``) pins the feet
             during detected contacts (:func:`motionlgd.export.clean_foot_contacts`);

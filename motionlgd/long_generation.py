@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -38,6 +39,20 @@ def _slice_plan(plan: RoutePlan | None, win: Window) -> RoutePlan | None:
 #: Feature channels the seam cross-fade leaves to the new window: the root's rotation and
 #: linear velocity (integrated into the route; the new window holds the planned route there).
 _ROOT_MOTION = slice(0, 3)
+
+
+class _Ticker:
+    """A tqdm-like ``update``/``close`` that reports ``(done, total)`` to a callable."""
+
+    def __init__(self, report: Callable[[int, int], None], total: int) -> None:
+        self.report, self.total, self.done = report, total, 0
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.report(self.done, self.total)
+
+    def close(self) -> None:
+        pass
 
 
 def _crossfade(before: torch.Tensor, after: torch.Tensor, n: int) -> torch.Tensor:
@@ -117,14 +132,17 @@ def _one_sample(
     return feats, infos, windows
 
 
-def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: str | None = None) -> Any:
+def generate_long(
+    scenario: Any, model: Any, progress: bool | Callable[[int, int], None] = False, cleanup: str | None = None
+) -> Any:
     """Generate a scenario longer than the model's window, or with a prompt timeline.
 
     Args:
         scenario: the :class:`~motionlgd.scenario.Scenario` (its ``sampler.window`` and
             ``sampler.overlap``, seconds, set the windows; default the model's window, 2 s).
         model: the loaded :class:`~motionlgd.models.bundle.MotionModel`.
-        progress: a progress bar over windows.
+        progress: a progress bar over windows, or a callable ``progress(done, total)`` called
+            after each window.
         cleanup: foot clean-up to run on the joined motion (None, "pin", "steps").
 
     Returns:
@@ -154,7 +172,9 @@ def generate_long(scenario: Any, model: Any, progress: bool = False, cleanup: st
         for w in plan.warnings:
             log.warning(w)
     bar = None
-    if progress:
+    if callable(progress):
+        bar = _Ticker(progress, N * len(windows))
+    elif progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=N * len(windows), desc="windows", dynamic_ncols=True)

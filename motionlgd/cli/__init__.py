@@ -11,7 +11,7 @@ import logging
 import sys
 
 from ..errors import MotionLGDError
-from .commands import cmd_eval, cmd_info, cmd_train
+from .commands import cmd_eval, cmd_info, cmd_studio, cmd_train
 from .generate import run_generation, scene_from_scenario
 from .media import cmd_export, cmd_import, cmd_render
 from .parser import DEMOS, build_parser, scenarios_dir
@@ -36,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             "eval": cmd_eval,
             "export": cmd_export,
             "import": cmd_import,
+            "studio": cmd_studio,
         }
         if args.command in commands:
             return commands[args.command](args)

@@ -103,3 +103,33 @@ def cmd_info(args: argparse.Namespace) -> int:
     if "training" in m.config:
         print("training: " + json.dumps(m.config["training"]))
     return 0
+
+
+def cmd_studio(args: argparse.Namespace) -> int:
+    """``motionlgd studio``: serve until Ctrl+C."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from ..errors import MotionLGDError
+    from ..models.checkpoint import load_model
+    from ..scenario import load_scenario
+    from .parser import DEMOS, scenarios_dir
+
+    try:
+        from ..studio.app import StudioServer
+    except ImportError as exc:
+        raise MotionLGDError(f"the studio needs viser: pip install 'motionlgd[studio]' ({exc})") from exc
+    start = load_scenario(args.scenario).to_dict() if args.scenario else None
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"WARNING: listening on {args.host}: anyone who can reach this address can use the studio")
+    out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="motionlgd-studio-"))
+    model = load_model(args.model, device=args.device)
+    demos = {name: scenarios_dir() / f for name, f in DEMOS.items()}
+    app = StudioServer(model, out, host=args.host, port=args.port, scenario=start, demos=demos)
+    print(f"motionlgd studio: {app.url}  (jobs in {out}; Ctrl+C to stop)", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        app.stop()

@@ -42,11 +42,33 @@ def scene_from_scenario(sc: Any) -> Any:
     )
 
 
+def write_motion_files(res: Any, folder: Path) -> None:
+    """``motion.npz``, ``metrics.json`` and ``scenario.yaml`` of a generation result in ``folder``
+    (the files ``motionlgd generate`` and the studio write)."""
+    from ..io import save_json, save_npz
+
+    save_npz(
+        folder / "motion.npz",
+        {
+            "joints": res.joints,
+            # cleaned joints no longer match the model's features: keep only the joints
+            **({} if res.metrics.get("clean_feet") else {"features": res.features}),
+            "fps": res.fps,
+            "prompt": res.scenario.prompt,
+            "seed": res.scenario.seed,
+            "scenario": res.scenario.to_yaml(),
+            "metrics": json.dumps(res.metrics),
+        },
+    )
+    save_json(folder / "metrics.json", res.metrics)
+    (folder / "scenario.yaml").write_text(res.scenario.to_yaml())
+
+
 def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     """Generate, then write motion.npz, metrics.json, scenario.yaml, topdown.png and (unless
     ``--no-video``) video.mp4."""
     from ..generation import generate
-    from ..io import check_writable, save_json, save_npz, staged_dir
+    from ..io import check_writable, staged_dir
     from ..scenario import load_scenario, parse_scenario
 
     out = Path(args.out)
@@ -67,21 +89,7 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     summary = ", ".join(f"{k}={v:.3f}" for k, v in m["mean"].items() if not k.startswith("loss_"))
     print(f"generated {m['num_samples']} motion(s) with {m['method']} in {m['time_s']:.1f} s: {summary}")
     with staged_dir(out, names, overwrite=args.overwrite) as stage:
-        save_npz(
-            stage / "motion.npz",
-            {
-                "joints": res.joints,
-                # cleaned joints no longer match the model's features: keep only the joints
-                **({} if res.metrics.get("clean_feet") else {"features": res.features}),
-                "fps": res.fps,
-                "prompt": res.scenario.prompt,
-                "seed": res.scenario.seed,
-                "scenario": res.scenario.to_yaml(),
-                "metrics": json.dumps(res.metrics),
-            },
-        )
-        save_json(stage / "metrics.json", res.metrics)
-        (stage / "scenario.yaml").write_text(res.scenario.to_yaml())
+        write_motion_files(res, stage)
         _render_outputs(res, stage, video=not args.no_video, progress=not args.quiet)
     print(f"wrote {out}/ ({', '.join(n for n in names if (out / n).exists())})")
     return 0

@@ -176,4 +176,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     i = add_parser("info", help="describe a model (default: the shipped one)")
     i.add_argument("--model", help="model folder")
+
+    st = add_parser("studio", help="draw routes and obstacles in the browser, generate, watch, download")
+    st.add_argument("scenario", nargs="?", help="scenario YAML every new tab starts from (default: an empty walk)")
+    st.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    st.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    st.add_argument("--model", help="model folder (default: the shipped model)")
+    st.add_argument("--device", default="cpu", help="cpu or cuda")
+    st.add_argument("--out", help="folder for the generated jobs (default: a new temporary folder)")
     return parser

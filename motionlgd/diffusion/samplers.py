@@ -9,7 +9,7 @@ arithmetic under ``torch.no_grad``; a guidance wrapper enables gradients locally
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,7 +38,17 @@ def randn(
     return torch.randn(tuple(shape), generator=generator, device=gen_device, dtype=dtype).to(device)
 
 
-def _progress(iterable: Sequence[int], enabled: bool, desc: str):
+def _reporting(items: Sequence[int], report: Callable[[int, int], None]) -> Iterator[int]:
+    for k, item in enumerate(items):
+        yield item
+        report(k + 1, len(items))
+
+
+def _progress(iterable: Sequence[int], enabled: bool | Callable[[int, int], None], desc: str):
+    """``iterable`` with a tqdm bar (``enabled`` true), or calling ``enabled(done, total)`` after
+    each step when it is a callable (a UI's progress bar; raising there cancels sampling)."""
+    if callable(enabled):
+        return _reporting(iterable, enabled)
     if not enabled:
         return iterable
     try:
@@ -79,7 +89,7 @@ def sample_ddpm(
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
     callback: Callable[[StepInfo], None] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
     clip_x0: float | None = None,
 ) -> torch.Tensor:
     """Ancestral DDPM sampling with the fixed-small (posterior) variance.
@@ -94,7 +104,8 @@ def sample_ddpm(
         device: device of the sample (defaults to ``x_T``'s, else CPU).
         dtype: dtype of the sample.
         callback: called after each step with a ``StepInfo`` dict.
-        progress: show a progress bar.
+        progress: show a progress bar, or a callable ``progress(done, total)`` called after
+            each step (raising in it cancels sampling).
         clip_x0: if given, clamp x0 predictions to ``[-clip_x0, clip_x0]``.
 
     Returns:
@@ -138,7 +149,7 @@ def sample_ddim(
     device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
     callback: Callable[[StepInfo], None] | None = None,
-    progress: bool = False,
+    progress: bool | Callable[[int, int], None] = False,
     clip_x0: float | None = None,
 ) -> torch.Tensor:
     """DDIM sampling (Song et al. 2021); ``eta=0`` is deterministic given ``x_T``.
