@@ -61,6 +61,7 @@ class StudioServer:
         self.scenario = scenario
         self.demos = dict(demos or {})
         self.views: dict[int, ClientView] = {}
+        self.running = True
         self.server = viser.ViserServer(host=host, port=port, label="motionlgd studio", verbose=False)
         self.server.on_client_connect(self._connect)
         self.server.on_client_disconnect(self._disconnect)
@@ -80,6 +81,9 @@ class StudioServer:
                 view.job.cancel()
 
     def stop(self) -> None:
+        self.running = False
+        for view in self.views.values():
+            view.alive = False
         self.jobs.shutdown()
         self.server.stop()
 
@@ -94,6 +98,7 @@ class ClientView:
         self.result: Any = None
         self.frame = 0
         self.alive = True
+        self._lock = threading.RLock()  # playback vs. a new result being drawn
         self._clicked_at = 0.0
         self._drawn: list[Any] = []
         self._motion: list[Any] = []
@@ -192,9 +197,18 @@ class ClientView:
             if value is not None and handle.value != value:
                 handle.value = value
 
+    def _drag_end(self, event: Any, change: Any) -> None:
+        """Apply a handle's move when the drag ends (redrawing mid-drag would drop the handle)."""
+        if getattr(event, "phase", "end") == "end":
+            self._edit(change)
+
     def _drag_path_point(self, i: int, position: Any) -> None:
         x, _, z = from_viser(position)
         self.session.move_path_point(i, x, z)
+
+    def _drag_obstacle(self, i: int, position: Any) -> None:
+        x, _, z = from_viser(position)
+        self.session.update_obstacle(i, center=(x, z))
 
     def _apply_obstacle(self) -> None:
         i = int(self.obs_index.value) - 1
@@ -243,7 +257,7 @@ class ClientView:
             add(scene.add_icosphere(f"/edit/path/{i}", radius=0.08, color=(20, 20, 20), position=at))
             ctl = scene.add_transform_controls(f"/edit/path_ctl/{i}", scale=0.5, position=at, disable_rotations=True,
                                                active_axes=(True, True, False))  # fmt: skip
-            ctl.on_update(lambda _, i=i, c=ctl: self._edit(lambda: self._drag_path_point(i, c.position)))
+            ctl.on_update(lambda e, i=i, c=ctl: self._drag_end(e, lambda: self._drag_path_point(i, c.position)))
             add(ctl)
         if sc.path is not None:
             target = np.asarray(sc.path_targets(), dtype=np.float32)
@@ -263,6 +277,10 @@ class ClientView:
             add(scene.add_mesh_simple(f"/edit/obstacle/{i}", to_viser(verts), faces, color=(200, 60, 50), opacity=0.6))
             cx, cz = shape["center"]
             add(scene.add_label(f"/edit/obstacle_label/{i}", f"#{i + 1}", position=to_viser((cx, 1.2, cz))))
+            ctl = scene.add_transform_controls(f"/edit/obstacle_ctl/{i}", scale=0.6, position=to_viser((cx, 1.0, cz)),
+                                               disable_rotations=True, active_axes=(True, True, False))  # fmt: skip
+            ctl.on_update(lambda e, i=i, c=ctl: self._drag_end(e, lambda: self._drag_obstacle(i, c.position)))
+            add(ctl)
         (sx, sz), heading = sc.start_pose()
         h = np.radians(heading)
         arrow = np.array([[[sx, 0.03, sz], [sx + 0.5 * np.sin(h), 0.03, sz + 0.5 * np.cos(h)]]], dtype=np.float32)
@@ -300,6 +318,10 @@ class ClientView:
         return [(_SIDE_BY_SIDE_M * (i - (n - 1) / 2) if side else 0.0, 0.0, 0.0) for i in range(n)]
 
     def _show_result(self) -> None:
+        with self._lock:
+            self._draw_result()
+
+    def _draw_result(self) -> None:
         if self.result is None:
             return
         for handle in self._motion:
@@ -316,20 +338,24 @@ class ClientView:
         self._seek(0)
 
     def _seek(self, frame: int) -> None:
-        if self.result is None:
-            return
-        self.frame = int(np.clip(frame, 0, self.result.joints.shape[1] - 1))
-        for i, off in enumerate(self._offsets()):
-            self._motion[2 * i].points = to_viser(skeleton_segments(self.result.joints[i, self.frame], off))
+        with self._lock:
+            if self.result is None or len(self._motion) < 2 * self.result.joints.shape[0]:
+                return
+            self.frame = int(np.clip(frame, 0, self.result.joints.shape[1] - 1))
+            for i, off in enumerate(self._offsets()):
+                self._motion[2 * i].points = to_viser(skeleton_segments(self.result.joints[i, self.frame], off))
 
     def _play_loop(self) -> None:
-        while self.alive:
+        while self.alive and self.app.running:
             time.sleep(1.0 / 20.0)
             if self.result is None or not self.playing.value:
                 continue
-            nxt = (self.frame + 1) % self.result.joints.shape[1]
-            self._seek(nxt)
-            self.slider.value = nxt
+            try:
+                nxt = (self.frame + 1) % self.result.joints.shape[1]
+                self._seek(nxt)
+                self.slider.value = nxt
+            except Exception:  # a closing tab or a redraw must not end playback for good
+                log.debug("studio playback step failed", exc_info=True)
 
     # -- downloads ---------------------------------------------------------------------
     def download(self, kind: str) -> None:

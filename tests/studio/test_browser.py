@@ -117,6 +117,13 @@ def test_draw_generate_watch_download(tiny_model_dir, tmp_path: Path) -> None:
         time.sleep(0.5)
         bvh = read_bvh(target)
         assert bvh.num_frames == 60 and len(bvh.names) == 22
+        # a second tab has its own scenario: it starts clean and does not see the first tab's edits
+        d.switch_to.new_window("tab")
+        d.get(app.url)
+        WebDriverWait(d, 60).until(lambda d: len(app.views) == 2)
+        other = next(v for v in app.views.values() if v is not view)
+        assert other.session.path_points() == [] and not other.session.obstacles()
+        assert len(view.session.path_points()) == 2
     finally:
         d.quit()
         app.stop()
