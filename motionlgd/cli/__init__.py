@@ -11,7 +11,7 @@ import logging
 import sys
 
 from ..errors import MotionLGDError
-from .commands import cmd_eval, cmd_info, cmd_studio, cmd_train
+from .commands import cmd_batch, cmd_eval, cmd_info, cmd_studio, cmd_train
 from .generate import run_generation, scene_from_scenario
 from .media import cmd_export, cmd_import, cmd_render
 from .parser import DEMOS, build_parser, scenarios_dir
@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
             "export": cmd_export,
             "import": cmd_import,
             "studio": cmd_studio,
+            "batch": cmd_batch,
         }
         if args.command in commands:
             return commands[args.command](args)

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from ..errors import MotionLGDError
 
@@ -133,3 +134,37 @@ def cmd_studio(args: argparse.Namespace) -> int:
             time.sleep(3600)
     finally:
         app.stop()
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """``motionlgd batch``: exit 0 when every job is done, 1 when some failed."""
+    import signal
+
+    from tqdm.auto import tqdm
+
+    from ..batch import expand_spec, is_complete, run_batch
+
+    spec = args.spec[0] if len(args.spec) == 1 else args.spec
+    jobs = expand_spec(spec)
+    done = sum(is_complete(Path(args.out), j.id) for j in jobs) if args.resume else 0
+    print(f"{len(jobs)} jobs ({done} finished earlier) -> {args.out}", flush=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    bar = tqdm(total=len(jobs), initial=done, desc="jobs", disable=args.quiet)
+    try:
+        rows = run_batch(spec, args.out, address=args.address, workers=args.workers, device=args.device,
+                         resume=args.resume, retries=args.retries, model=args.model, threads=args.threads,
+                         engine=args.engine, on_row=lambda row: bar.update(1))  # fmt: skip
+    except KeyboardInterrupt:
+        bar.close()
+        print(f"interrupted: finished jobs are kept; 'motionlgd batch ... -o {args.out} --resume' does the rest")
+        return 130
+    bar.close()
+    failed = [r for r in rows if r["status"] == "failed"]
+    print(f"{len(rows) - len(failed)} done, {len(failed)} failed; summary: {Path(args.out) / 'summary.csv'}")
+    for r in failed:
+        print(f"  {r['job']}: {r['error']}")
+    return 1 if failed else 0

@@ -177,6 +177,19 @@ def build_parser() -> argparse.ArgumentParser:
     i = add_parser("info", help="describe a model (default: the shipped one)")
     i.add_argument("--model", help="model folder")
 
+    b = add_parser("batch", help="generate many scenarios x seeds (a folder, files or a sweep) on Ray, resumably")
+    b.add_argument("spec", nargs="+", help="scenario files, folders of them, or a sweep file")
+    b.add_argument("-o", "--out", required=True, help="output folder: one folder per job, summary.csv")
+    b.add_argument("--address", help="Ray cluster: auto or ray://HOST:PORT (default: a local Ray instance)")
+    b.add_argument("--workers", type=int, default=1, help="Ray workers; each loads the model once (default 1)")
+    b.add_argument("--threads", type=int, help="CPUs / torch threads per worker (default: CPUs / workers)")
+    b.add_argument("--device", default="cpu", help="cpu or cuda (one GPU per worker)")
+    b.add_argument("--resume", action="store_true", help="skip jobs whose outputs are complete")
+    b.add_argument("--retries", type=int, default=2, help="extra attempts for a failing job (default 2)")
+    b.add_argument("--model", help="model folder (default: the shipped model)")
+    b.add_argument("--engine", choices=["auto", "ray", "local"], default="auto",
+                   help="ray, local (this process, 1 worker) or auto (Ray when installed)")  # fmt: skip
+
     st = add_parser("studio", help="draw routes and obstacles in the browser, generate, watch, download")
     st.add_argument("scenario", nargs="?", help="scenario YAML every new tab starts from (default: an empty walk)")
     st.add_argument("--port", type=int, default=8080, help="port (default 8080)")
