@@ -153,7 +153,13 @@ def test_docs_block_runs_as_written(block: Block, work_root: Path) -> None:
         (work / block.arg).parent.mkdir(parents=True, exist_ok=True)
         (work / block.arg).write_text(block.code)
         if block.lang == "yaml":
-            parse_scenario(yaml.safe_load(block.code), source=block.arg)
+            data = yaml.safe_load(block.code)
+            if isinstance(data, dict) and "sweep" in data:  # a batch sweep: every job it expands to
+                from motionlgd.batch import expand_spec
+
+                assert expand_spec(work / block.arg)
+            else:
+                parse_scenario(data, source=block.arg)
         return
     kind = RUN_LANGS[block.lang]
     if kind == "yaml":

@@ -112,6 +112,11 @@ def _ray_executor(address: str | None, workers: int, threads: int, device: str, 
         import ray
     except ImportError as exc:
         raise BatchError("this batch needs Ray: pip install 'motionlgd[scale]' (or run with --workers 1)") from exc
+    import signal
+    import threading
+
+    main = threading.current_thread() is threading.main_thread()
+    caller_sigterm = signal.getsignal(signal.SIGTERM) if main else None
     try:
         if address:
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
@@ -120,6 +125,8 @@ def _ray_executor(address: str | None, workers: int, threads: int, device: str, 
                      log_to_driver=False)  # fmt: skip
     except Exception as exc:  # ConnectionError, RuntimeError, ValueError: Ray reports all of these
         raise BatchError(f"cannot start or reach Ray at {address or 'a local instance'}: {exc}") from exc
+    if main and caller_sigterm is not None:
+        signal.signal(signal.SIGTERM, caller_sigterm)  # Ray installs its own; the caller's stops cleanly
     gpus = 1 if str(device).startswith("cuda") else 0
     actor = ray.remote(num_cpus=threads, num_gpus=gpus, max_restarts=0)(Worker)
     return ray, lambda: actor.remote(model, device, threads)
