@@ -31,6 +31,7 @@ from ..motion.humanml3d import recover_from_ric
 from ..motion.skeleton import FOOT_JOINTS
 from .checkpoints import _atomic_torch_save, _run_record, _saved_config, export_checkpoint, read_train_checkpoint
 from .config import TrainConfig, load_config
+from .distributed import Dist, setup
 from .init_model import init_from_model_folder
 from .paths import TrainResult, data_dir, resolve_init_from
 from .root_masks import DEFAULT_MIX, training_root_condition
@@ -42,10 +43,12 @@ log = logging.getLogger(__name__)
 
 
 class _Trainer:
-    def __init__(self, cfg: TrainConfig, data: ProcessedData, device: torch.device) -> None:
+    def __init__(self, cfg: TrainConfig, data: ProcessedData, device: torch.device, dist: Dist | None = None) -> None:
         self.cfg = cfg
         self.device = device
         self.data = data
+        self.dist = dist or Dist()
+        self.local_batch = self.dist.local_batch(cfg.batch_size)
         train_rows = np.concatenate([data.clip(i) for i in np.flatnonzero(data.split == "train")])
         self.mean, self.std = feature_stats(train_rows)
         self.mean_t = torch.from_numpy(self.mean).to(device)
@@ -74,18 +77,28 @@ class _Trainer:
         else:
             w_t = torch.ones_like(snr)
         self.t_weight = w_t / w_t.mean()  # (num_steps,) per-timestep weight of the feature loss
+        rank_seed = cfg.seed + 7919 * self.dist.rank  # each process its own data and noise streams
         self.sampler = WindowSampler(
-            data, "train", cfg.min_frames, cfg.max_frames, cfg.locomotion_weight, seed=cfg.seed
+            data, "train", cfg.min_frames, cfg.max_frames, cfg.locomotion_weight, seed=rank_seed
         )
-        self.gen = torch.Generator().manual_seed(cfg.seed + 1)
+        self.gen = torch.Generator().manual_seed(rank_seed + 1)
+        self.model = self.dist.wrap(self.net, device)  # what the training step runs (DDP or the net)
         self.step = 0
         self.elapsed = 0.0
         self.history: list[dict[str, float]] = []
         self.init_info: dict[str, Any] | None = None  # steps/hours of the init_from run
 
     # -- checkpoint -------------------------------------------------------------------------
+    def _rng(self) -> dict[str, Any]:
+        return {"sampler": json.dumps(self.sampler.state()), "gen": self.gen.get_state(),
+                "torch_rng": torch.get_rng_state()}  # fmt: skip
+
     def state(self) -> dict[str, Any]:
+        """The checkpoint (a collective with several processes: every rank calls it, rank 0 keeps
+        every rank's random states)."""
+        ranks = self.dist.gather(self._rng())
         return {
+            **({"rank_rng": ranks} if self.dist.world > 1 else {}),
             "format": "motionlgd-train",
             "config": json.dumps(asdict(self.cfg)),
             "step": self.step,
@@ -93,9 +106,7 @@ class _Trainer:
             "net": self.net.state_dict(),
             "ema": self.ema.state_dict(),
             "opt": self.opt.state_dict(),
-            "sampler": json.dumps(self.sampler.state()),
-            "gen": self.gen.get_state(),
-            "torch_rng": torch.get_rng_state(),
+            **self._rng(),
             **({"cuda_rng": torch.cuda.get_rng_state_all()} if torch.cuda.is_available() else {}),
             "history": json.dumps(self.history),
             "init_info": json.dumps(self.init_info),
@@ -121,9 +132,17 @@ class _Trainer:
         self.net.load_state_dict(st["net"])
         self.ema.load_state_dict(st["ema"])
         self.opt.load_state_dict(st["opt"])
-        self.sampler.set_state(json.loads(st["sampler"]))
-        self.gen.set_state(st["gen"].cpu())
-        torch.set_rng_state(st["torch_rng"].cpu())
+        rng = {k: st[k] for k in ("sampler", "gen", "torch_rng")}
+        if self.dist.world > 1:
+            ranks = st.get("rank_rng") or []
+            if len(ranks) != self.dist.world:
+                raise CheckpointError(
+                    f"{path}: written by {len(ranks) or 1} process(es), resumed with {self.dist.world}"
+                )
+            rng = ranks[self.dist.rank]
+        self.sampler.set_state(json.loads(rng["sampler"]))
+        self.gen.set_state(rng["gen"].cpu())
+        torch.set_rng_state(rng["torch_rng"].cpu())
         if "cuda_rng" in st and torch.cuda.is_available():
             torch.cuda.set_rng_state_all([s.cpu() for s in st["cuda_rng"]])
         self.step = int(st["step"])
@@ -187,11 +206,22 @@ class _Trainer:
         return x0, mask_t, emb
 
     def loss(
-        self, net: MDM, x0: torch.Tensor, mask: torch.Tensor, emb: torch.Tensor, gen: torch.Generator
+        self,
+        net: torch.nn.Module,
+        x0: torch.Tensor,
+        mask: torch.Tensor,
+        emb: torch.Tensor,
+        gen: torch.Generator,
+        t: torch.Tensor | None = None,
+        noise: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, dict[str, float]]:
+        """Training loss of a batch (``t`` and ``noise`` drawn from ``gen`` unless given). The
+        feature term is normalised by the valid frames of the global batch (all processes)."""
         B = x0.shape[0]
-        t = torch.randint(0, self.schedule.num_steps, (B,), generator=gen).to(self.device)
-        noise = torch.randn(x0.shape, generator=gen).to(self.device)
+        if t is None:
+            t = torch.randint(0, self.schedule.num_steps, (B,), generator=gen).to(self.device)
+        if noise is None:
+            noise = torch.randn(x0.shape, generator=gen).to(self.device)
         ab = self.abar[t][:, None, None]
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
         extra = {}
@@ -213,7 +243,8 @@ class _Trainer:
         w[:4] = self.cfg.root_loss_weight  # emphasise the 4 root dims (rotation/linear velocity, height)
         if self.cfg.loss_weighting != "uniform":
             err = err * self.t_weight[t][:, None, None]
-        total = (err * w).sum() / (m.sum() * w.sum())
+        share = self._share  # valid counts of the global batch, per process: DDP's gradient mean is the global one
+        total = (err * w).sum() / (share(m.sum()) * w.sum())
         if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0:
             fp = pred * self.std_t + self.mean_t
             ft = x0 * self.std_t + self.mean_t
@@ -223,7 +254,7 @@ class _Trainer:
             vm = (mask[:, 1:] & mask[:, :-1]).float()[..., None, None]
             if self.cfg.lambda_vel > 0:
                 vp, vt = rel_p[:, 1:] - rel_p[:, :-1], rel_t[:, 1:] - rel_t[:, :-1]
-                l_vel = (((vp - vt) ** 2) * vm).sum() / (vm.sum() * 66).clamp(min=1)
+                l_vel = (((vp - vt) ** 2) * vm).sum() / share(vm.sum() * 66).clamp(min=1)
                 total = total + self.cfg.lambda_vel * l_vel
                 terms["vel"] = float(l_vel.detach())
             if self.cfg.lambda_foot > 0:
@@ -231,11 +262,15 @@ class _Trainer:
                 feet = jp[:, :, list(FOOT_JOINTS)]
                 fv = ((feet[:, 1:] - feet[:, :-1]) ** 2).sum(-1)  # (B, L-1, 4)
                 cm = contact.float() * vm[..., 0, 0][..., None]
-                l_foot = (fv * cm).sum() / cm.sum().clamp(min=1)
+                l_foot = (fv * cm).sum() / share(cm.sum()).clamp(min=1)
                 total = total + self.cfg.lambda_foot * l_foot
                 terms["foot"] = float(l_foot.detach())
         terms["total"] = float(total.detach())
         return total, terms
+
+    def _share(self, count: torch.Tensor) -> torch.Tensor:
+        """``count`` summed over the processes, divided by their number (``count`` for one)."""
+        return self.dist.sum(count) / self.dist.world
 
     @torch.no_grad()
     def validate(self) -> float:
@@ -253,8 +288,8 @@ class _Trainer:
         self.net.train()
         for g in self.opt.param_groups:
             g["lr"] = self.lr_at(self.step) * g.get("lr_mult", 1.0)
-        x0, mask, emb = self.batch(self.sampler, self.cfg.batch_size)
-        loss, terms = self.loss(self.net, x0, mask, emb, self.gen)
+        x0, mask, emb = self.batch(self.sampler, self.local_batch)
+        loss, terms = self.loss(self.model, x0, mask, emb, self.gen)
         if not torch.isfinite(loss):
             raise MotionLGDError(f"training loss became {float(loss)} at step {self.step}")
         self.opt.zero_grad(set_to_none=True)
@@ -303,7 +338,7 @@ def train(
         CheckpointError: no checkpoint to export, or ``init_from`` names nothing.
     """
     cfg.check()
-    device = resolve_device(device)
+    dist, device = setup(resolve_device(device))
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     out = cfg.out_dir()
@@ -321,28 +356,31 @@ def train(
         init = resolve_init_from(os.fspath(cfg.init_from), out)
     if data is None:
         data = build_dataset(data_dir(cfg.data), cfg.sources)
-    out.mkdir(parents=True, exist_ok=True)
+    if dist.main:
+        out.mkdir(parents=True, exist_ok=True)
+    dist.barrier()
     log.info(
         "data: %d clips, %d frames (%.1f min at 20 fps)",
         len(data.lengths),
         len(data.features),
         len(data.features) / 1200,
     )
-    tr = _Trainer(cfg, data, device)
+    tr = _Trainer(cfg, data, device, dist)
     if ckpt.exists():
         tr.load(ckpt)
         log.info("resumed from %s at step %d", ckpt, tr.step)
     elif init is not None:
         tr.init_weights(init)
         log.info("initialised from the EMA weights of %s", init)
-    if ckpt.exists():
+    if ckpt.exists() and dist.main:
         truncate_log(out / "log.jsonl", tr.step)
     stop_on_sigterm()
-    logf = (out / "log.jsonl").open("a")
+    logf = (out / "log.jsonl").open("a") if dist.main else None
     start = time.time()
     last_ckpt = time.time()
     bar = None
-    if progress:
+    completed = False
+    if progress and dist.main:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.max_steps, initial=tr.step, desc="train", dynamic_ncols=True)
@@ -355,30 +393,43 @@ def train(
             if tr.step % cfg.val_every == 0 or tr.step == cfg.max_steps:
                 rec["val"] = tr.validate()
                 tr.history.append({"step": tr.step, "train": terms["feat"], "val": rec["val"]})
-            logf.write(json.dumps(rec) + "\n")
+            if logf is not None:
+                logf.write(json.dumps(rec) + "\n")
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{terms['feat']:.4f}", **({"val": f"{rec['val']:.4f}"} if "val" in rec else {}))
-            if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:
-                _atomic_torch_save(tr.state(), ckpt)
-                logf.flush()
+            if dist.any(time.time() - last_ckpt > cfg.checkpoint_minutes * 60):  # every rank the same step
+                _save(tr, ckpt, logf)
                 last_ckpt = time.time()
-            if max_minutes is not None and time.time() - start > max_minutes * 60:
+            if max_minutes is not None and dist.any(time.time() - start > max_minutes * 60):
                 log.info("stopping after %.1f minutes at step %d", max_minutes, tr.step)
                 break
+        completed = True
     finally:
-        _atomic_torch_save(tr.state(), ckpt)
-        logf.close()
+        if completed or dist.world == 1:  # several processes stopped by a signal keep their last checkpoint
+            _save(tr, ckpt, logf)
+        if logf is not None:
+            logf.close()
         if bar is not None:
             bar.close()
     log.info("checkpoint at step %d of %d: %s", tr.step, cfg.max_steps, ckpt)
     finished = tr.step >= cfg.max_steps
-    if export_to is None:
+    dist.barrier()
+    if export_to is None or not dist.main:
         return TrainResult(ckpt, tr.step, finished)
     if not finished:
         log.info("not exported: the run is at step %d of %d (resume it, or use export_only)", tr.step, cfg.max_steps)
         return TrainResult(ckpt, tr.step, finished)
     return _export(ckpt, Path(export_to), cfg.max_steps)
+
+
+def _save(tr: _Trainer, ckpt: Path, logf: Any) -> None:
+    """Checkpoint (every rank gathers its random states; rank 0 writes)."""
+    state = tr.state()
+    if tr.dist.main:
+        _atomic_torch_save(state, ckpt)
+        if logf is not None:
+            logf.flush()
 
 
 def _export(ckpt: Path, folder: Path, max_steps: int) -> TrainResult:
