@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         export_to=args.export,
         progress=not args.quiet,
     )
+    if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
+        return 0
     print(f"checkpoint: {result.checkpoint} (step {result.step})")
     if result.exported:
         print(f"model written to {result.exported}")
