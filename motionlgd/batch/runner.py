@@ -107,6 +107,22 @@ def write_summary(out: Path, rows: Sequence[dict[str, Any]]) -> Path:
     return atomic_write(out / "summary.csv", write, overwrite=True)
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast (``BatchError``) when nothing listens at a ``host:port`` or ``ray://host:port``
+    address (Ray itself waits minutes for a head node that is not there)."""
+    import socket
+
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and other forms: Ray's own error is quick and clear
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise BatchError(f"cannot reach Ray at {address}: nothing answers at {host}:{port} ({exc})") from exc
+
+
 def _ray_executor(address: str | None, workers: int, threads: int, device: str, model: str | None) -> Any:
     try:
         import ray
@@ -115,6 +131,8 @@ def _ray_executor(address: str | None, workers: int, threads: int, device: str, 
     import signal
     import threading
 
+    if address:
+        _check_reachable(address)
     main = threading.current_thread() is threading.main_thread()
     caller_sigterm = signal.getsignal(signal.SIGTERM) if main else None
     try:

@@ -108,3 +108,17 @@ def test_two_ray_workers(tmp_path: Path, tiny_model_dir) -> None:
         ray.shutdown()
     assert [r["status"] for r in rows] == ["done"] * 4
     assert all(is_complete(tmp_path / "out", r["job"]) for r in rows)
+
+
+def test_unreachable_address_is_one_quick_error(tmp_path: Path) -> None:
+    pytest.importorskip("ray", reason="Ray is not installed (pip install 'motionlgd[scale]')")
+    import socket
+    import time
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    t0 = time.perf_counter()
+    with pytest.raises(BatchError, match=f"cannot reach Ray at 127.0.0.1:{port}"):
+        run_batch(_sweep(tmp_path), tmp_path / "o", address=f"127.0.0.1:{port}", engine="ray")
+    assert time.perf_counter() - t0 < 30
