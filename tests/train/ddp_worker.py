@@ -20,12 +20,12 @@ from motionlgd.train.distributed import Dist, setup
 from motionlgd.train.trainer import _Trainer
 
 
-def config(out: str, steps: int = 4) -> TrainConfig:
+def config(out: str, steps: int = 4, checkpoint_minutes: float = 100.0) -> TrainConfig:
     return TrainConfig(name="ddp", out=out, text_encoder="zero", diffusion_steps=100, batch_size=4, max_steps=steps,
                        model={"latent_dim": 32, "ff_size": 64, "num_layers": 1, "num_heads": 2, "dropout": 0.0,
                               "cond_mask_prob": 0.0},
                        warmup_steps=2, min_frames=40, max_frames=60, val_every=2, val_batches=1,
-                       checkpoint_minutes=100.0)  # fmt: skip
+                       checkpoint_minutes=checkpoint_minutes)  # fmt: skip
 
 
 def fixed_batch(emb_dim: int) -> tuple[torch.Tensor, ...]:
@@ -62,6 +62,7 @@ if __name__ == "__main__":
         one_step(dist, Path(arg), device)
     else:
         spec = json.loads(Path(arg).read_text())
-        train(config(spec["out"], spec["steps"]), resume=spec["resume"], progress=False, data=make_toy_data())
+        cfg = config(spec["out"], spec["steps"], spec.get("checkpoint_minutes", 100.0))
+        train(cfg, resume=spec["resume"], progress=False, data=make_toy_data())
     if torch.distributed.is_initialized():
         torch.distributed.destroy_process_group()
