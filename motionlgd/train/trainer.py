@@ -1,4 +1,5 @@
-"""Resumable training of an MDM-architecture diffusion model (x0- or v-predicting).
+"""Resumable training of an MDM-architecture diffusion model (x0- or v-predicting): the
+trainer's state, step, loss and checkpoints (the loop is :func:`motionlgd.train.loop.train`).
 
 ``train(config)`` runs until ``max_steps`` (or ``max_minutes``), checkpointing every few
 minutes to ``<out>/last.pt``; running it again with ``resume=True`` continues exactly
@@ -11,8 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..data.dataset import ProcessedData, WindowSampler, build_dataset, feature_stats
-from ..devices import resolve_device
+from ..data.dataset import ProcessedData, WindowSampler, feature_stats
 from ..diffusion.schedule import make_schedule
 from ..errors import CheckpointError, MotionLGDError
 from ..models.denoiser import x0_from_output
@@ -29,15 +27,14 @@ from ..models.text import get_text_encoder
 from ..models.transformer import MDM
 from ..motion.humanml3d import recover_from_ric
 from ..motion.skeleton import FOOT_JOINTS
-from .checkpoints import _atomic_torch_save, _run_record, _saved_config, export_checkpoint, read_train_checkpoint
+from .checkpoints import _run_record, _saved_config, export_checkpoint, read_train_checkpoint
 from .config import TrainConfig, load_config
-from .distributed import Dist, setup
+from .distributed import Dist
 from .init_model import init_from_model_folder
-from .paths import TrainResult, data_dir, resolve_init_from
+from .paths import TrainResult
 from .root_masks import DEFAULT_MIX, training_root_condition
-from .runtime import stop_on_sigterm, truncate_log
 
-__all__ = ["TrainConfig", "TrainResult", "export_checkpoint", "load_config", "read_train_checkpoint", "train"]
+__all__ = ["TrainConfig", "TrainResult", "export_checkpoint", "load_config", "read_train_checkpoint"]
 
 log = logging.getLogger(__name__)
 
@@ -302,139 +299,3 @@ class _Trainer:
                 pe.lerp_(p, 1 - decay)
         self.step += 1
         return terms
-
-
-def train(
-    cfg: TrainConfig,
-    *,
-    resume: bool = False,
-    device: str | torch.device = "cpu",
-    max_minutes: float | None = None,
-    export_to: str | Path | None = None,
-    progress: bool = True,
-    data: ProcessedData | None = None,
-    export_only: bool = False,
-) -> TrainResult:
-    """Train (or continue training) a model.
-
-    Args:
-        cfg: training settings (paths: see :class:`TrainConfig` and :mod:`motionlgd.train.paths`;
-            set ``cfg.init_from`` to override a config's ``init_from``).
-        resume: continue from ``<out>/last.pt`` if it exists (error if ``False`` and it exists).
-        device: "cpu" or "cuda" (checked first: :class:`~motionlgd.errors.DeviceError`).
-        max_minutes: stop (after checkpointing) when this much wall time has passed.
-        export_to: when training reaches ``max_steps``, write the EMA model there.
-        progress: show a progress bar.
-        data: already processed data (default: built from the data folder, :func:`data_dir`).
-        export_only: do not train; write the checkpoint's EMA model to ``export_to`` now
-            (a snapshot of an unfinished run).
-
-    Returns:
-        A :class:`TrainResult`: the checkpoint, its step, whether the run is finished and
-        the model folder written (``exported``, ``None`` if none); it is path-like (the checkpoint).
-
-    Raises:
-        DataFolderError: the data folder is not set or missing (names the ways to set it).
-        CheckpointError: no checkpoint to export, or ``init_from`` names nothing.
-    """
-    cfg.check()
-    dist, device = setup(resolve_device(device))
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    out = cfg.out_dir()
-    ckpt = out / "last.pt"
-    if export_only:  # read-only use of the run (a trainer may be writing it); needs no data
-        if export_to is None:
-            raise MotionLGDError("export_only needs a folder to write the model to (--export DIR)")
-        if not ckpt.is_file():
-            raise CheckpointError(f"no checkpoint found at {ckpt}; train first, or pass --out with the run's folder")
-        return _export(ckpt, Path(export_to), cfg.max_steps)
-    if ckpt.exists() and not resume:
-        raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
-    init = None
-    if cfg.init_from and not ckpt.exists():  # resolved (and checked) before the data is processed
-        init = resolve_init_from(os.fspath(cfg.init_from), out)
-    if data is None:
-        data = build_dataset(data_dir(cfg.data), cfg.sources)
-    if dist.main:
-        out.mkdir(parents=True, exist_ok=True)
-    dist.barrier()
-    log.info(
-        "data: %d clips, %d frames (%.1f min at 20 fps)",
-        len(data.lengths),
-        len(data.features),
-        len(data.features) / 1200,
-    )
-    tr = _Trainer(cfg, data, device, dist)
-    if ckpt.exists():
-        tr.load(ckpt)
-        log.info("resumed from %s at step %d", ckpt, tr.step)
-    elif init is not None:
-        tr.init_weights(init)
-        log.info("initialised from the EMA weights of %s", init)
-    if ckpt.exists() and dist.main:
-        truncate_log(out / "log.jsonl", tr.step)
-    stop_on_sigterm()
-    logf = (out / "log.jsonl").open("a") if dist.main else None
-    start = time.time()
-    last_ckpt = time.time()
-    bar = None
-    completed = False
-    if progress and dist.main:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=cfg.max_steps, initial=tr.step, desc="train", dynamic_ncols=True)
-    try:
-        while tr.step < cfg.max_steps:
-            t0 = time.time()
-            terms = tr.train_step()
-            tr.elapsed += time.time() - t0
-            rec: dict[str, Any] = {"step": tr.step, "lr": tr.lr_at(tr.step - 1), **terms}
-            if tr.step % cfg.val_every == 0 or tr.step == cfg.max_steps:
-                rec["val"] = tr.validate()
-                tr.history.append({"step": tr.step, "train": terms["feat"], "val": rec["val"]})
-            if logf is not None:
-                logf.write(json.dumps(rec) + "\n")
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(loss=f"{terms['feat']:.4f}", **({"val": f"{rec['val']:.4f}"} if "val" in rec else {}))
-            if dist.any(time.time() - last_ckpt > cfg.checkpoint_minutes * 60):  # every rank the same step
-                _save(tr, ckpt, logf)
-                last_ckpt = time.time()
-            if max_minutes is not None and dist.any(time.time() - start > max_minutes * 60):
-                log.info("stopping after %.1f minutes at step %d", max_minutes, tr.step)
-                break
-        completed = True
-    finally:
-        if completed or dist.world == 1:  # several processes stopped by a signal keep their last checkpoint
-            _save(tr, ckpt, logf)
-        if logf is not None:
-            logf.close()
-        if bar is not None:
-            bar.close()
-    log.info("checkpoint at step %d of %d: %s", tr.step, cfg.max_steps, ckpt)
-    finished = tr.step >= cfg.max_steps
-    dist.barrier()
-    if export_to is None or not dist.main:
-        return TrainResult(ckpt, tr.step, finished)
-    if not finished:
-        log.info("not exported: the run is at step %d of %d (resume it, or use export_only)", tr.step, cfg.max_steps)
-        return TrainResult(ckpt, tr.step, finished)
-    return _export(ckpt, Path(export_to), cfg.max_steps)
-
-
-def _save(tr: _Trainer, ckpt: Path, logf: Any) -> None:
-    """Checkpoint (every rank gathers its random states; rank 0 writes)."""
-    state = tr.state()
-    if tr.dist.main:
-        _atomic_torch_save(state, ckpt)
-        if logf is not None:
-            logf.flush()
-
-
-def _export(ckpt: Path, folder: Path, max_steps: int) -> TrainResult:
-    """Write ``ckpt``'s EMA model to ``folder``, log where, and describe the result."""
-    written = export_checkpoint(ckpt, folder)
-    step = int(json.loads((written / "config.json").read_text()).get("training", {}).get("steps", 0))
-    log.info("exported the EMA model of %s (step %d) to %s", ckpt, step, written)
-    return TrainResult(ckpt, step, step >= max_steps, written)

@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from motionlgd.errors import CheckpointError
+from motionlgd.train import TrainConfig, train
 from motionlgd.train.root_masks import random_root_masks, training_root_condition
-from motionlgd.train.trainer import TrainConfig, train
 
 
 def test_masks_are_subsets_of_the_valid_frames_and_mix_all_patterns():
