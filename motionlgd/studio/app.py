@@ -119,6 +119,14 @@ class ClientView:
         with gui.add_folder("Draw"):
             self.tool = gui.add_dropdown("Click adds", TOOLS, initial_value="path point")
             self.wp_time = gui.add_number("Waypoint time (s)", 3.0, min=0.0, max=600.0, step=0.1)
+            self.wp_index = gui.add_number("Waypoint #", 1, min=1, max=99, step=1)
+            gui.add_button("Set that waypoint's time").on_click(
+                lambda _: self._edit(lambda: s.set_waypoint_time(self._waypoint_index(), self.wp_time.value))
+            )
+            self.heading = gui.add_number("Start heading (deg)", 0.0, min=-360.0, max=360.0, step=15.0)
+            gui.add_button("Set start heading").on_click(
+                lambda _: self._edit(lambda: s.set_start_heading(self.heading.value))
+            )
             gui.add_button("Remove last path point").on_click(lambda _: self._edit(s.remove_path_point))
             gui.add_button("Remove last waypoint").on_click(lambda _: self._edit(s.remove_waypoint))
             gui.add_button("Remove last obstacle").on_click(lambda _: self._edit(s.remove_obstacle))
@@ -144,6 +152,9 @@ class ClientView:
                     "Foot clean-up", ("steps", "pin", "none"), initial_value=s.get("foot_cleanup") or "none"
                 ),
             }
+            self.timeline = gui.add_text("Prompt timeline", s.timeline_text(), multiline=True,
+                                         hint="one prompt per line: 'SECONDS: text' lasts until then; the last has no time")  # fmt: skip
+            gui.add_button("Apply timeline").on_click(lambda _: self._edit(lambda: s.set_timeline(self.timeline.value)))
             for name, handle in self.fields.items():
                 handle.on_update(lambda _, n=name, h=handle: self._edit(lambda: s.set(n, h.value), sync=False))
         with gui.add_folder("Load / save"):
@@ -196,6 +207,14 @@ class ClientView:
             value = self.session.get(name)
             if value is not None and handle.value != value:
                 handle.value = value
+        if self.timeline.value != self.session.timeline_text():
+            self.timeline.value = self.session.timeline_text()
+
+    def _waypoint_index(self) -> int:
+        i = int(self.wp_index.value) - 1
+        if not 0 <= i < len(self.session.waypoints()):
+            raise MotionLGDError(f"there is no waypoint #{i + 1} (there are {len(self.session.waypoints())})")
+        return i
 
     def _drag_end(self, event: Any, change: Any) -> None:
         """Apply a handle's move when the drag ends (redrawing mid-drag would drop the handle)."""

@@ -207,6 +207,47 @@ class StudioSession:
             start["heading"] = round(float(heading), 1)
         self.edit(lambda d: d.__setitem__("start", start))
 
+    def set_start_heading(self, heading: float | None) -> None:
+        """Face the start this way (degrees, 0 = +z), keeping its position; ``None``: the path's."""
+        (x, z), _ = self.scenario().start_pose()
+        start = self._data.get("start") or {}
+        x, z = start.get("position", (x, z))
+        self.set_start(x, z, heading)
+
+    def timeline_text(self) -> str:
+        """The prompt timeline as text, one prompt per line: ``UNTIL_S: text`` (the last line
+        without a time); a single prompt is just its text."""
+        prompts = self._data.get("prompts") or []
+        if not prompts:
+            return str(self._data.get("prompt", ""))
+        return "\n".join(f"{p['until']:g}: {p['text']}" if "until" in p else p["text"] for p in prompts)
+
+    def set_timeline(self, text: str) -> None:
+        """Set the prompt (one line) or a prompt timeline (``UNTIL_S: text`` lines, the last without
+        a time), validated like a scenario file's ``prompts``."""
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if len(lines) <= 1:
+            self.set("prompt", lines[0] if lines else "")
+            return
+        prompts: list[dict[str, Any]] = []
+        for i, line in enumerate(lines):
+            head, sep, rest = line.partition(":")
+            try:
+                until = float(head) if sep else None
+            except ValueError:
+                until = None
+            if i < len(lines) - 1 and until is None:
+                raise ScenarioError(
+                    f"prompt timeline line {i + 1}: start with the time it lasts until, 'SECONDS: text'"
+                )
+            prompts.append({"text": rest.strip(), "until": until} if until is not None else {"text": line})
+
+        def change(d: dict[str, Any]) -> None:
+            d["prompts"] = prompts
+            d["prompt"] = prompts[0]["text"]
+
+        self.edit(change)
+
     def obstacles(self) -> list[dict[str, Any]]:
         return copy.deepcopy((self._data.get("obstacles") or {}).get("shapes", []))
 

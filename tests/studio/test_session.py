@@ -73,3 +73,22 @@ def test_moves_removals_and_clear() -> None:
     s.clear()
     assert not {"path", "waypoints", "goal", "obstacles", "start"} & s.data.keys()
     parse_scenario(s.data)
+
+
+def test_prompt_timeline_waypoint_times_and_heading() -> None:
+    s = _drawn()
+    s.set("duration", 30)
+    s.set_timeline("10: a person walks\n20: a person runs\na person walks")
+    assert [p.get("until") for p in s.scenario().prompts] == [10.0, 20.0, None]
+    assert s.timeline_text() == "10: a person walks\n20: a person runs\na person walks"
+    before = s.data
+    for bad in ("a person walks\na person runs", "40: walk\nrun", "20: walk\n10: run\nsit"):
+        with pytest.raises(ScenarioError):
+            s.set_timeline(bad)
+        assert s.data == before
+    s.set("prompt", "a person jogs")  # a typed prompt replaces the timeline
+    assert "prompts" not in s.data and s.timeline_text() == "a person jogs"
+    s.set_waypoint_time(0, 12.5)
+    assert s.waypoints()[0]["time"] == 12.5
+    s.set_start_heading(90)
+    assert s.scenario().start_pose()[1] == 90.0
