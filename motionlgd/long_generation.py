@@ -113,7 +113,7 @@ def _one_sample(
             pw, praw = prev
             a = win.first_new - pw.start
             soft = model.normalize(praw[None, a : a + win.soft].to(model.device))
-        res = generate(sub, model=model, _prefix=prefix, _soft=soft, _plan=_slice_plan(plan, win))
+        res = generate(sub, model=model, device=model.device, _prefix=prefix, _soft=soft, _plan=_slice_plan(plan, win))
         raw = torch.as_tensor(res.features[0])
         if k + 1 < len(windows):
             shift = _calm_shift(raw, win, windows[k + 1])

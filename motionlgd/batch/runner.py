@@ -68,7 +68,7 @@ class Worker:
         from ..scenario import parse_scenario
 
         t0 = time.perf_counter()
-        res = generate(parse_scenario(scenario, source=job_id), model=self.model)
+        res = generate(parse_scenario(scenario, source=job_id), model=self.model, device=self.model.device)
         with staged_dir(Path(out) / job_id, OUTPUTS, overwrite=True) as stage:
             write_motion_files(res, stage)
         return {"seconds": time.perf_counter() - t0, "mean": res.metrics.get("mean", {})}
@@ -230,9 +230,10 @@ def _run_local(todo: deque[BatchJob], out: Path, device: str, model: str | None,
                 res = worker.run(job.id, job.scenario, str(out))
                 record(_row(job, "done", attempt, res["seconds"], "", res["mean"]))
                 break
-            except MotionLGDError as exc:
+            except Exception as exc:
                 if attempt == retries + 1:
-                    record(_row(job, "failed", attempt, 0.0, str(exc).splitlines()[0], {}))
+                    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    record(_row(job, "failed", attempt, 0.0, message, {}))
 
 
 def _run_ray(todo: deque[BatchJob], out: Path, address: str | None, workers: int, threads: int, device: str,

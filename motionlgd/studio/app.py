@@ -98,7 +98,8 @@ class ClientView:
         self.result: Any = None
         self.frame = 0
         self.alive = True
-        self._lock = threading.RLock()  # playback vs. a new result being drawn
+        self._lock = threading.RLock()  # edits, redraws and playback run on viser's thread pool
+        self._syncing = False  # panel values set from the session must not call back into it
         self._clicked_at = 0.0
         self._drawn: list[Any] = []
         self._motion: list[Any] = []
@@ -156,7 +157,7 @@ class ClientView:
                                          hint="one prompt per line: 'SECONDS: text' lasts until then; the last has no time")  # fmt: skip
             gui.add_button("Apply timeline").on_click(lambda _: self._edit(lambda: s.set_timeline(self.timeline.value)))
             for name, handle in self.fields.items():
-                handle.on_update(lambda _, n=name, h=handle: self._edit(lambda: s.set(n, h.value), sync=False))
+                handle.on_update(lambda _, n=name, h=handle: self._field_changed(n, h))
         with gui.add_folder("Load / save"):
             if self.app.demos:
                 self.demo = gui.add_dropdown("Demo", tuple(self.app.demos), initial_value=next(iter(self.app.demos)))
@@ -188,27 +189,36 @@ class ClientView:
     def _set_status(self, text: str) -> None:
         self.status.content = text
 
+    def _field_changed(self, name: str, handle: Any) -> None:
+        if not self._syncing:  # a user's edit, not the panel following the session
+            self._edit(lambda: self.session.set(name, handle.value), sync=False)
+
     def _edit(self, change: Any, sync: bool = True) -> None:
         """Run one edit of the session; a refused edit shows the validator's message."""
-        try:
-            change()
-        except (MotionLGDError, ValueError, IndexError) as exc:
-            self._set_status(f"**Not applied:** {exc}")
-            if not sync:
+        with self._lock:
+            try:
+                change()
+            except (MotionLGDError, ValueError, IndexError) as exc:
+                self._set_status(f"**Not applied:** {exc}")
+                if not sync:
+                    self._sync_fields()
+                return
+            self._set_status("Ready.")
+            if sync:
                 self._sync_fields()
-            return
-        self._set_status("Ready.")
-        if sync:
-            self._sync_fields()
-        self.redraw()
+            self.redraw()
 
     def _sync_fields(self) -> None:
-        for name, handle in self.fields.items():
-            value = self.session.get(name)
-            if value is not None and handle.value != value:
-                handle.value = value
-        if self.timeline.value != self.session.timeline_text():
-            self.timeline.value = self.session.timeline_text()
+        self._syncing = True  # viser calls on_update when a value is set from here
+        try:
+            for name, handle in self.fields.items():
+                value = self.session.get(name)
+                if value is not None and handle.value != value:
+                    handle.value = value
+            if self.timeline.value != self.session.timeline_text():
+                self.timeline.value = self.session.timeline_text()
+        finally:
+            self._syncing = False
 
     def _waypoint_index(self) -> int:
         i = int(self.wp_index.value) - 1
@@ -262,6 +272,10 @@ class ClientView:
 
     def redraw(self) -> None:
         """Draw the session's path, waypoints, goal, obstacles and start."""
+        with self._lock:
+            self._redraw()
+
+    def _redraw(self) -> None:
         from ..render.scene import obstacle_outline
 
         for handle in self._drawn:
@@ -308,6 +322,8 @@ class ClientView:
     # -- generation and playback -------------------------------------------------------
     def generate(self) -> None:
         """Queue the session's scenario on the server's queue."""
+        if self.job is not None and self.job.status in ("queued", "running"):
+            self.job.cancel()  # a new request from this tab replaces its previous one
         self._clicked_at = time.perf_counter()
         self.progress.visible, self.progress.value = True, 0.0
         self._set_status("Queued…")
@@ -387,7 +403,7 @@ class ClientView:
             options = {"rig": self.rig.value, "up": self.bvh_up.value}
         try:
             path = self.app.jobs.file(self.job.id, kind, **options)
-        except MotionLGDError as exc:
-            self._set_status(f"**Download failed:** {exc}")
+        except Exception as exc:  # a missing extra (ImportError) or an exporter's error: say so in the page
+            self._set_status(f"**Download failed:** {type(exc).__name__}: {exc}")
             return
         self.client.send_file_download(path.name, path.read_bytes(), save_immediately=True)

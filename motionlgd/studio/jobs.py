@@ -90,7 +90,8 @@ class JobQueue:
         self.out_root.mkdir(parents=True, exist_ok=True)
         self._queue: queue.Queue[Job | None] = queue.Queue()
         self._jobs: dict[int, Job] = {}
-        self._ids = itertools.count(1)
+        taken = [int(f.name[4:]) for f in self.out_root.glob("job-*") if f.name[4:].isdigit()]
+        self._ids = itertools.count(max(taken, default=0) + 1)  # a reused --out keeps its old jobs
         self._lock = threading.Lock()
         self._worker = threading.Thread(target=self._run, name="motionlgd-studio-jobs", daemon=True)
         self._worker.start()
@@ -170,7 +171,7 @@ class JobQueue:
 
         try:
             sc = parse_scenario(job.scenario, source=f"job {job.id}")
-            res = generate(sc, model=self.model, progress=report)
+            res = generate(sc, model=self.model, device=self.model.device, progress=report)
             job.folder.mkdir(parents=True, exist_ok=False)
             write_motion_files(res, job.folder)
             job.result, job.metrics, job.status = res, res.metrics, "done"

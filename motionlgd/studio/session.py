@@ -66,8 +66,8 @@ class StudioSession:
     """
 
     def __init__(self, scenario: Mapping[str, Any] | None = None) -> None:
-        self._data: dict[str, Any] = {}
         self._pending: list[float] | None = None  # a first path point (a path needs two)
+        self._data: dict[str, Any] = {}
         self.replace(copy.deepcopy(dict(scenario or DEFAULT_SCENARIO)))
 
     # -- state -------------------------------------------------------------------------
@@ -84,6 +84,8 @@ class StudioSession:
         """Replace the whole state after validation (``ScenarioError`` leaves it unchanged)."""
         candidate = copy.deepcopy(dict(data))
         parse_scenario(candidate, source="studio")
+        if candidate.get("path") != self._data.get("path"):
+            self._pending = None  # a lone first point belongs to the path being drawn
         self._data = candidate
 
     def edit(self, change: Callable[[dict[str, Any]], None]) -> None:
@@ -160,6 +162,9 @@ class StudioSession:
 
     def move_path_point(self, i: int, x: float, z: float) -> None:
         pts = self.path_points()
+        if not pts and self._pending is not None and i == 0:  # the lone first point
+            self._pending = _point(x, z)
+            return
         pts[i] = _point(x, z)
         self.edit(lambda d: d["path"].__setitem__("points", pts))
 

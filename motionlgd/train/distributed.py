@@ -30,6 +30,7 @@ class Dist:
     rank: int = 0
     world: int = 1
     local_rank: int = 0
+    device: str = "cpu"  # where collectives' tensors live (NCCL needs them on this process' GPU)
 
     @property
     def main(self) -> bool:
@@ -64,7 +65,7 @@ class Dist:
         """Whether any process says ``flag`` (so every process stops at the same step)."""
         if self.world == 1:
             return flag
-        t = torch.tensor([1.0 if flag else 0.0])
+        t = torch.tensor([1.0 if flag else 0.0], device=self.device)
         torch.distributed.all_reduce(t)
         return bool(t.item() > 0)
 
@@ -93,4 +94,4 @@ def setup(device: torch.device) -> tuple[Dist, torch.device]:
         torch.cuda.set_device(device)
     if not torch.distributed.is_initialized():
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return Dist(rank, world, local), device
+    return Dist(rank, world, local, str(device)), device

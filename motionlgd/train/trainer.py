@@ -87,8 +87,11 @@ class _Trainer:
 
     # -- checkpoint -------------------------------------------------------------------------
     def _rng(self) -> dict[str, Any]:
-        return {"sampler": json.dumps(self.sampler.state()), "gen": self.gen.get_state(),
-                "torch_rng": torch.get_rng_state()}  # fmt: skip
+        rng = {"sampler": json.dumps(self.sampler.state()), "gen": self.gen.get_state(),
+               "torch_rng": torch.get_rng_state()}  # fmt: skip
+        if self.device.type == "cuda":  # this process' GPU generator (dropout)
+            rng["device_rng"] = torch.cuda.get_rng_state(self.device)
+        return rng
 
     def state(self) -> dict[str, Any]:
         """The checkpoint (a collective with several processes: every rank calls it, rank 0 keeps
@@ -142,6 +145,8 @@ class _Trainer:
         torch.set_rng_state(rng["torch_rng"].cpu())
         if "cuda_rng" in st and torch.cuda.is_available():
             torch.cuda.set_rng_state_all([s.cpu() for s in st["cuda_rng"]])
+        if "device_rng" in rng and self.device.type == "cuda":  # this process' own GPU generator wins
+            torch.cuda.set_rng_state(rng["device_rng"].cpu(), self.device)
         self.step = int(st["step"])
         self.elapsed = float(st["elapsed"])
         self.history = json.loads(st["history"])
@@ -222,7 +227,7 @@ class _Trainer:
         ab = self.abar[t][:, None, None]
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
         extra = {}
-        if getattr(net, "root_cond", 0):
+        if getattr(getattr(net, "module", net), "root_cond", 0):  # DDP wraps the network in .module
             mix = tuple(self.cfg.root_mask_mix) if self.cfg.root_mask_mix else DEFAULT_MIX
             feats = x0 * self.std_t + self.mean_t
             extra["root_cond"] = training_root_condition(feats, mask.bool(), gen, mix)  # type: ignore[arg-type]
@@ -287,8 +292,8 @@ class _Trainer:
             g["lr"] = self.lr_at(self.step) * g.get("lr_mult", 1.0)
         x0, mask, emb = self.batch(self.sampler, self.local_batch)
         loss, terms = self.loss(self.model, x0, mask, emb, self.gen)
-        if not torch.isfinite(loss):
-            raise MotionLGDError(f"training loss became {float(loss)} at step {self.step}")
+        if self.dist.any(not bool(torch.isfinite(loss))):  # every process stops together
+            raise MotionLGDError(f"training loss became non-finite at step {self.step} (this process: {float(loss)})")
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         terms["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.cfg.grad_clip))

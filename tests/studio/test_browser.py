@@ -124,6 +124,11 @@ def test_draw_generate_watch_download(tiny_model_dir, tmp_path: Path) -> None:
         other = next(v for v in app.views.values() if v is not view)
         assert other.session.path_points() == [] and not other.session.obstacles()
         assert len(view.session.path_points()) == 2
+        # the panel following the session (setting its fields calls viser's on_update) keeps a timeline
+        view._edit(lambda: view.session.set("duration", 12.0))
+        view._edit(lambda: view.session.set_timeline("5: a person walks\na person runs"))
+        time.sleep(0.5)
+        assert [p["text"] for p in view.session.data["prompts"]] == ["a person walks", "a person runs"]
     finally:
         d.quit()
         app.stop()

@@ -75,3 +75,14 @@ def test_failed_job_reports_one_line_and_the_server_goes_on(queue: JobQueue) -> 
     ok = queue.submit(dict(SCENARIO))
     _wait(ok)
     assert ok.status == "done" and Path(ok.folder / "motion.npz").is_file()
+
+
+def test_a_reused_output_folder_keeps_its_old_jobs(tiny_model_dir, tmp_path: Path) -> None:
+    (tmp_path / "job-0003").mkdir()
+    q = JobQueue(motionlgd.load_model(tiny_model_dir), tmp_path)
+    try:
+        job = q.submit(dict(SCENARIO))
+        _wait(job)
+        assert job.id == 4 and job.status == "done" and (tmp_path / "job-0004" / "motion.npz").is_file()
+    finally:
+        q.shutdown()
