@@ -15,6 +15,7 @@ replaced and its job retried; a job that keeps failing is reported, the others g
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import logging
 import os
@@ -239,8 +240,6 @@ def _run_local(todo: deque[BatchJob], out: Path, device: str, model: str | None,
 def _run_ray(todo: deque[BatchJob], out: Path, address: str | None, workers: int, threads: int, device: str,
              model: str | None, retries: int, record: Callable[[dict[str, Any]], None]) -> None:  # fmt: skip
     ray, new_actor = _ray_executor(address, workers, threads, device, model)
-    from ray.exceptions import RayActorError, RayTaskError
-
     actors = [new_actor() for _ in range(min(workers, len(todo)))]
     attempts: dict[str, int] = {}
     running: dict[Any, tuple[int, BatchJob]] = {}
@@ -250,9 +249,25 @@ def _run_ray(todo: deque[BatchJob], out: Path, address: str | None, workers: int
         attempts[job.id] = attempts.get(job.id, 0) + 1
         running[actors[i].run.remote(job.id, job.scenario, str(out))] = (i, job)
 
-    for i in range(len(actors)):
-        if todo:
-            submit(i)
+    try:
+        for i in range(len(actors)):
+            if todo:
+                submit(i)
+        _drain(ray, running, todo, actors, attempts, submit, new_actor, retries, record)
+    finally:
+        for actor in actors:  # free the workers (and their GPUs) now, not when the driver exits
+            with contextlib.suppress(Exception):
+                ray.kill(actor)
+        if not address:
+            ray.shutdown()
+
+
+def _drain(ray: Any, running: dict[Any, tuple[int, BatchJob]], todo: deque[BatchJob], actors: list[Any],
+           attempts: dict[str, int], submit: Callable[[int], None], new_actor: Callable[[], Any], retries: int,
+           record: Callable[[dict[str, Any]], None]) -> None:  # fmt: skip
+    """Collect finished jobs, replace dead workers, retry or report failures, keep workers busy."""
+    from ray.exceptions import RayActorError, RayTaskError
+
     while running:
         (ref,), _ = ray.wait(list(running), num_returns=1)
         i, job = running.pop(ref)
