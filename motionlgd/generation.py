@@ -128,6 +128,33 @@ def _scoring_plan(scenario: Scenario, fps: float) -> Any:
         return None
 
 
+#: Sampling steps and samples of the pilot run that measures the prompt's natural speed.
+_PILOT_STEPS, _PILOT_SAMPLES = 10, 4
+
+
+def _on_gait_clock(precise: Any, model: MotionModel, base: Any, scenario: Scenario, text_emb: torch.Tensor) -> Any:
+    """``precise`` moved onto the gait clock of its route (:mod:`motionlgd.control.timewarp`).
+
+    A short unguided pilot run (10 DDIM steps, 4 samples, the scenario's seed + 1) measures
+    the prompt's natural pelvis speed; the route is then re-timed so that the body walks it
+    at that speed, within ``guidance.gait_rate``."""
+    from .control.timewarp import natural_speed, plan_time_warp
+
+    gcfg = scenario.guidance_config()
+    T = scenario.num_frames
+    sched = model.schedule.respace(min(_PILOT_STEPS, model.schedule.num_steps))
+    g = torch.Generator(device="cpu").manual_seed(scenario.seed + 1)
+    shape = (_PILOT_SAMPLES, T, model.net.input_feats)
+    cond = {"text_emb": text_emb.expand(_PILOT_SAMPLES, *text_emb.shape[1:])}
+    with torch.inference_mode():
+        pilot = model.denormalize(sample_ddim(base, sched, shape, cond, generator=g, device=model.device))
+    speed = natural_speed(pilot, model.fps)
+    warp = plan_time_warp(precise.route.cpu().numpy(), speed, model.fps, *gcfg.gait_rate, max_frames=model.max_frames)
+    warp.natural_mps = speed
+    log.info("gait clock: natural speed %.2f m/s, %d -> %d frames", speed, T, warp.source_frames)
+    return precise if warp.identity else precise.retime(warp, model)
+
+
 def _cleanup_method(clean_feet: bool | str | None, scenario: Scenario) -> str | None:
     """The foot clean-up to run: ``generate(clean_feet=...)``, else the scenario's
     ``foot_cleanup``; None (off), "pin" or "steps"."""
@@ -256,8 +283,11 @@ def generate(
         if precise.plan is not None:
             for w in precise.plan.warnings:
                 log.warning(w)
+        if gcfg.gait_timing and gcfg.impute and _prefix is None and _plan is None and precise.route is not None:
+            precise = _on_gait_clock(precise, model, base, scenario, text_emb[:1])
         if precise.root_cond is not None:
             cond["root_cond"] = precise.root_cond
+    T_src = precise.warp.source_frames if precise is not None and precise.warp is not None else T
     denoiser: Any = base
     guided = None
     if guide_loss.items and gcfg.method != "none" and gcfg.scale > 0:
@@ -283,9 +313,10 @@ def generate(
     name = scenario.sampler.get("name", "ddim")
     t0 = time.time()
 
+    shape = (N, T_src, model.net.input_feats)
+
     def _run(den: Any) -> torch.Tensor:
         g = torch.Generator(device="cpu").manual_seed(scenario.seed)
-        shape = (N, T, model.net.input_feats)
         den = _wrap(den)
         # no autograd graphs unless guidance differentiates (it enables gradients itself)
         with torch.inference_mode() if guided is None else torch.no_grad():
@@ -313,6 +344,8 @@ def generate(
             ) from exc2
         retried = {"reason": str(exc), "scale": retry_cfg.scale, "clip_grad": retry_cfg.clip_grad}
     sample_s = time.time() - t0
+    if precise is not None:
+        x = precise.finish(x, model)
     with torch.no_grad():
         feats = model.denormalize(x)
         joints_t = to_world(recover_from_ric(feats))
@@ -360,6 +393,8 @@ def generate(
     }
     if precise is not None and precise.plan is not None:
         metrics["route"] = precise.plan.summary()
+        if precise.warp is not None:
+            metrics["gait"] = precise.warp.summary(model.fps)
     if guided is not None:
         metrics["guidance"] = guided.summary()
         if retried is not None:

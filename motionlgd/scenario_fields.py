@@ -138,6 +138,8 @@ def parse_guidance(data: Any) -> dict[str, Any]:
             "route_weight",
             "impute",
             "align_heading",
+            "gait_timing",
+            "gait_rate",
         },
     )
     out_g: dict[str, Any] = {}
@@ -150,7 +152,16 @@ def parse_guidance(data: Any) -> dict[str, Any]:
         out_g["n"] = _int(g["n"], "guidance.n", min=1, max=4096)
     if "repeats" in g:
         out_g["repeats"] = _int(g["repeats"], "guidance.repeats", min=1, max=100)
-    for k in ("impute", "align_heading"):
+    if "gait_rate" in g:
+        r = g["gait_rate"]
+        if not isinstance(r, (list, tuple)) or len(r) != 2:
+            raise _err("guidance.gait_rate", f"expected [min, max] (rates, e.g. [0.75, 1.6]), got {r!r}")
+        lo = _num(r[0], "guidance.gait_rate[0]", min=0, strict_min=True)
+        hi = _num(r[1], "guidance.gait_rate[1]", min=0, strict_min=True)
+        if hi < lo or hi > 4:
+            raise _err("guidance.gait_rate", f"need min <= max <= 4, got [{lo}, {hi}]")
+        out_g["gait_rate"] = [lo, hi]
+    for k in ("impute", "align_heading", "gait_timing"):
         if k in g:
             if not isinstance(g[k], bool):
                 raise _err(f"guidance.{k}", f"expected true or false, got {g[k]!r}")

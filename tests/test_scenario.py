@@ -198,3 +198,13 @@ def test_demos_folder_holds_exact_copies_of_the_shipped_scenarios() -> None:
     assert {p.name for p in copies} == set(DEMOS.values())
     for p in copies:
         assert p.read_bytes() == (scenarios_dir() / p.name).read_bytes(), p.name
+
+
+def test_gait_timing_fields_are_validated_and_round_trip():
+    sc = parse_scenario({"prompt": "walk", "guidance": {"gait_timing": False, "gait_rate": [0.5, 1.0]}})
+    assert sc.guidance_config().gait_rate == (0.5, 1.0) and sc.guidance_config().gait_timing is False
+    assert parse_scenario(__import__("yaml").safe_load(sc.to_yaml())).guidance == sc.guidance
+    for bad, match in [({"gait_rate": 1.0}, "gait_rate"), ({"gait_rate": [1.2, 1.0]}, "gait_rate"),
+                       ({"gait_rate": [0, 1]}, r"gait_rate\[0\]"), ({"gait_timing": "yes"}, "gait_timing")]:  # fmt: skip
+        with pytest.raises(ScenarioError, match=match):
+            parse_scenario({"prompt": "walk", "guidance": bad})

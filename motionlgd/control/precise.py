@@ -10,7 +10,7 @@ headings, regularisers, user losses) stay with loss guidance. A root-conditioned
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
@@ -20,6 +20,7 @@ from ..models.transformer import root_condition
 from ..types import Denoiser
 from .imputation import RouteImputer, align_heading, impute_root, route_to_canonical
 from .planner import RoutePlan, plan_route
+from .timewarp import TimeWarp, warp_features
 
 __all__ = ["PreciseSetup", "precise_setup"]
 
@@ -46,6 +47,45 @@ class PreciseSetup:
     root_cond: torch.Tensor | None
     impute: bool = True
     align: bool = True
+    warp: TimeWarp | None = None
+    out_route: torch.Tensor | None = None
+
+    def retime(self, warp: TimeWarp, model: Any) -> PreciseSetup:
+        """This setup on a gait clock (:mod:`motionlgd.control.timewarp`): the sampler works
+        on ``warp.source_frames`` frames along the re-timed route; :meth:`finish` maps the
+        result back. Losses are still scored on the route's clock."""
+        if self.route is None:
+            return self
+        source = torch.as_tensor(warp.source_route, dtype=torch.float32)
+        cond = None
+        if self.root_cond is not None:
+            mask = torch.ones(source.shape[0], dtype=torch.bool)
+            cond = root_condition(source, mask)[None].expand(self.root_cond.shape[0], -1, -1).to(self.root_cond)
+        return replace(self, route=source, root_cond=cond, warp=warp, out_route=self.route)
+
+    def finish(self, x: torch.Tensor, model: Any) -> torch.Tensor:
+        """Normalised sampler output ``(N, Ts, D)`` -> ``(N, T, D)`` on the route's clock, with the
+        route imputed exactly (unchanged without a gait clock)."""
+        if self.warp is None or self.out_route is None:
+            return x
+        mean, std = model.mean.to(x), model.std.to(x)
+        feats = warp_features(x * std + mean, self.warp)
+        return (impute_root(feats, self.out_route.to(x)) - mean) / std
+
+    def _output_clock(self, objective: Any, model: Any) -> Any:
+        """``objective`` of route-clock motions, evaluated on gait-clock estimates."""
+        warp = self.warp
+        if warp is None:
+            return objective
+
+        def retimed(x0: torch.Tensor) -> torch.Tensor:
+            d = x0.shape[-1]
+            mean, std = model.mean[:d].to(x0), model.std[:d].to(x0)
+            return objective((warp_features(x0 * std + mean, warp) - mean) / std)
+
+        retimed.dims = getattr(objective, "dims", None)  # type: ignore[attr-defined]
+        retimed.diagnose = getattr(objective, "diagnose", None)  # type: ignore[attr-defined]
+        return retimed
 
     def objective(self, model: Any, world_transform: Any) -> Any:
         """The guidance objective (normalised ``x0 (..., B, T, D) -> (..., B)``) of the residual
@@ -57,9 +97,15 @@ class PreciseSetup:
         parts = []
         if resid.items:
             base = make_objective(resid, model.mean, model.std, model.fps, world_transform)
-            parts.append(self._on_route(base, model) if self.route is not None and self.impute else base)
+            parts.append(
+                self._on_route(base, model)
+                if self.route is not None and self.impute
+                else self._output_clock(base, model)
+            )
         if route.items:
-            parts.append(make_objective(route, model.mean, model.std, model.fps, world_transform))
+            parts.append(
+                self._output_clock(make_objective(route, model.mean, model.std, model.fps, world_transform), model)
+            )
         if not parts:
             return None
         if len(parts) == 1:
@@ -78,6 +124,8 @@ class PreciseSetup:
         fixed for the gradient) into the normalised sample."""
         route = self.route
         align = self.align
+        warp = self.warp
+        out_route = self.out_route if warp is not None else route
 
         def on_route(x0: torch.Tensor) -> torch.Tensor:
             d = x0.shape[-1]
@@ -88,7 +136,9 @@ class PreciseSetup:
                     flat = feats.detach().reshape(-1, *feats.shape[-2:])
                     heading = align_heading(flat, route)[..., 0].reshape(feats.shape[:-1])
                 feats = torch.cat([heading[..., None], feats[..., 1:]], -1)
-            return objective((impute_root(feats, route.to(x0)) - mean) / std)
+            if warp is not None:
+                feats = warp_features(feats, warp)
+            return objective((impute_root(feats, out_route.to(x0)) - mean) / std)
 
         on_route.dims = getattr(objective, "dims", None)  # type: ignore[attr-defined]
         on_route.diagnose = getattr(objective, "diagnose", None)  # type: ignore[attr-defined]
