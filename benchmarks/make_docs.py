@@ -14,7 +14,8 @@ demo commands print the figures the README quotes.
 Jobs: ``obstacles`` (README hero pictures: ``motionlgd demo obstacles``), ``compare``
 (``side_by_side.png``, the four methods of ``demos/python_api.py``), ``footsteps``
 (``footsteps.png``), ``long_route`` (``long_route_topdown.png``: ``motionlgd demo long_route``),
-``long_bench`` (the long-motion table: ``benchmarks/bench_long.py``),
+``long_bench`` (the long-motion table: ``benchmarks/bench_long.py``), ``pace`` (route speed
+and skating-gap tables: ``benchmarks/route_speed.py``, ``benchmarks/skating_gap.py``),
 ``model`` (the model's walking figures: ``benchmarks/model_quality.py``), ``eval`` (the results
 tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``), ``export``
 (docs/export.md's Blender figures and ``glb_blender.png``; needs ``blender``, else skipped),
@@ -178,11 +179,17 @@ def _group_path_cm(samples_csv: Path, method: str) -> dict[str, float]:
     }
 
 
+#: ``--eval-from DIR``: an output folder of that same eval command, read instead of running it.
+EVAL_FROM: Path | None = None
+
+
 def job_eval(model: Any) -> dict[str, str]:
     """``motionlgd eval full -o results --seeds 4 --steps 50``: the README and results tables."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = ["motionlgd", "eval", "full", "-o", tmp, "--seeds", "4", "--steps", "50", "--overwrite"]
-        subprocess.run(cmd, check=True, cwd=ROOT)
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        tmp = str(EVAL_FROM or tmp_dir)
+        if EVAL_FROM is None:
+            cmd = ["motionlgd", "eval", "full", "-o", tmp, "--seeds", "4", "--steps", "50", "--overwrite"]
+            subprocess.run(cmd, check=True, cwd=ROOT)
         res = json.loads((Path(tmp) / "results.json").read_text())
         table = (Path(tmp) / "table.md").read_text().strip()
         shutil.copy(Path(tmp) / "plot.png", IMAGES / "eval_plot.png")
@@ -267,6 +274,18 @@ def job_long_bench(model: Any) -> dict[str, str]:
     return {"long.bench_table": table}
 
 
+def _table_of(script: str, *args: str) -> str:
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], check=True, cwd=ROOT,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return "\n".join(line for line in out.splitlines() if line.startswith("|"))
+
+
+def job_pace(model: Any) -> dict[str, str]:
+    """``python benchmarks/route_speed.py`` and ``python benchmarks/skating_gap.py``: the pace
+    table of docs/control.md and the skating diagnosis of docs/results.md (about 4 min)."""
+    return {"pace.speed_table": _table_of("route_speed.py"), "pace.gap_table": _table_of("skating_gap.py")}
+
+
 def job_studio(model: Any) -> dict[str, str]:
     """``benchmarks/studio_shot.py``: the studio screenshot (``studio.png``) and the time from
     clicking Generate to playback of a 6 s clip. Needs Chromium + chromedriver, else skipped."""
@@ -286,6 +305,7 @@ JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "footsteps": job_footsteps,
     "long_route": job_long_route,
     "long_bench": job_long_bench,
+    "pace": job_pace,
     "model": job_model,
     "eval": job_eval,
     "export": job_export,
@@ -319,7 +339,10 @@ def fill(text: str, figures: dict[str, str], strict: bool = True) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", help=f"comma-separated jobs (default: all of {', '.join(JOBS)})")
+    ap.add_argument("--eval-from", type=Path, help="the eval job reads this finished `motionlgd eval full` folder")
     args = ap.parse_args()
+    global EVAL_FROM
+    EVAL_FROM = args.eval_from
     names = [n.strip() for n in args.only.split(",")] if args.only else list(JOBS)
     unknown = sorted(set(names) - set(JOBS))
     if unknown:

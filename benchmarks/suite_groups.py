@@ -3,7 +3,7 @@
     python benchmarks/suite_groups.py results/ [more_results/ ...] [--methods precise,unguided]
 
 Groups: timed paths, obstacle courses, waypoints, goals, turns (U-turn, circle, zigzag,
-door, gap, backwards). Per method and group: path error and forced detour (cm), worst
+door, gap, backwards), slow routes. Per method and group: path error and forced detour (cm), worst
 waypoint error (cm), goal error (cm), share of samples meeting every constraint,
 penetration rate and raw foot skating. A method found in several runs is taken from the
 first run that has it.
@@ -15,7 +15,14 @@ import argparse
 import csv
 from pathlib import Path
 
-GROUPS = {"paths": "path_", "obstacles": "obstacles_", "waypoints": "waypoints_", "goals": "goal_", "turns": "turn_"}
+GROUPS = {
+    "paths": "path_",
+    "obstacles": "obstacles_",
+    "waypoints": "waypoints_",
+    "goals": "goal_",
+    "turns": "turn_",
+    "slow": "slow_",
+}
 COLUMNS = (
     ("path_error_mean_m", "path (cm)", 100.0),
     ("path_detour_mean_m", "forced detour (cm)", 100.0),

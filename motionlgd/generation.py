@@ -16,7 +16,7 @@ import torch
 
 from .control.precise import precise_setup
 from .devices import resolve_device
-from .diffusion.samplers import sample_ddim, sample_ddpm
+from .diffusion.samplers import Resample, sample_ddim, sample_ddpm
 from .errors import NumericalError, ScenarioError
 from .eval.sample import sample_metrics
 from .guidance.guided import GuidanceConfig, GuidedDenoiser
@@ -314,6 +314,9 @@ def generate(
     t0 = time.time()
 
     shape = (N, T_src, model.net.input_feats)
+    resample = None
+    if precise is not None and precise.route is not None and precise.impute and gcfg.resample > 1:
+        resample = Resample(*gcfg.resample_window, repeats=gcfg.resample)
 
     def _run(den: Any) -> torch.Tensor:
         g = torch.Generator(device="cpu").manual_seed(scenario.seed)
@@ -321,9 +324,13 @@ def generate(
         # no autograd graphs unless guidance differentiates (it enables gradients itself)
         with torch.inference_mode() if guided is None else torch.no_grad():
             if name == "ddpm":
-                return sample_ddpm(den, sched, shape, cond, generator=g, device=dev, progress=progress)
+                return sample_ddpm(
+                    den, sched, shape, cond, generator=g, device=dev, progress=progress, resample=resample
+                )
             eta = scenario.sampler.get("eta", 0.0)
-            return sample_ddim(den, sched, shape, cond, eta=eta, generator=g, device=dev, progress=progress)
+            return sample_ddim(
+                den, sched, shape, cond, eta=eta, generator=g, device=dev, progress=progress, resample=resample
+            )
 
     retried = None
     try:
@@ -381,6 +388,7 @@ def generate(
         "scale": guided.config.scale if guided is not None else 0.0,
         "sampler": name,
         "steps": sched.num_steps,
+        "resample": None if resample is None else {"window": list(gcfg.resample_window), "repeats": gcfg.resample},
         "seed": scenario.seed,
         "num_samples": N,
         "model": model.name,

@@ -140,6 +140,8 @@ def parse_guidance(data: Any) -> dict[str, Any]:
             "align_heading",
             "gait_timing",
             "gait_rate",
+            "resample",
+            "resample_window",
         },
     )
     out_g: dict[str, Any] = {}
@@ -161,6 +163,17 @@ def parse_guidance(data: Any) -> dict[str, Any]:
         if hi < lo or hi > 4:
             raise _err("guidance.gait_rate", f"need min <= max <= 4, got [{lo}, {hi}]")
         out_g["gait_rate"] = [lo, hi]
+    if "resample" in g:
+        out_g["resample"] = _int(g["resample"], "guidance.resample", min=1, max=10)
+    if "resample_window" in g:
+        r = g["resample_window"]
+        if not isinstance(r, (list, tuple)) or len(r) != 2:
+            raise _err("guidance.resample_window", f"expected [start, stop] (sampling progress 0-1), got {r!r}")
+        lo = _num(r[0], "guidance.resample_window[0]", min=0)
+        hi = _num(r[1], "guidance.resample_window[1]", min=0)
+        if not lo <= hi <= 1:
+            raise _err("guidance.resample_window", f"need 0 <= start <= stop <= 1, got [{lo}, {hi}]")
+        out_g["resample_window"] = [lo, hi]
     for k in ("impute", "align_heading", "gait_timing"):
         if k in g:
             if not isinstance(g[k], bool):

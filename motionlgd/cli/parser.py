@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--overwrite", action="store_true")
 
     ev = add_parser("eval", help="compare unguided, precise, DPS and LGD-MC on a scenario suite")
-    ev.add_argument("suite", nargs="?", default="full", choices=["full", "quick"], help="full: 30 scenarios; quick: 4")
+    ev.add_argument("suite", nargs="?", default="full", choices=["full", "quick"], help="full: 33 scenarios; quick: 4")
     ev.add_argument("-o", "--out", required=True, help="output folder (results.json, samples.csv, table.md, plot.png)")
     ev.add_argument("--seeds", type=int, help="samples (seeds) per scenario (default 4; quick 2)")
     ev.add_argument("--steps", type=int, help="sampling steps (default 50; quick 20)")

@@ -83,6 +83,7 @@ def plan_time_warp(
     max_rate: float = 1.6,
     max_frames: int | None = None,
     sigma_s: float = 0.4,
+    min_frames: int = 40,
 ) -> TimeWarp:
     """The gait clock for a route (see the module docstring).
 
@@ -94,6 +95,8 @@ def plan_time_warp(
             gait follow a 1.35 m/s route at its own stride (faster cadence beyond);
             ``min_rate`` below 1 slows the gait on slow routes.
         max_frames: the model's longest clip; the gait clock is compressed to fit.
+        min_frames: the shortest gait clock (or ``T`` if shorter): the model is trained on
+            clips of 2 s and more.
         sigma_s: smoothing of the rate in seconds (a gait cycle is about 1 s).
 
     Returns:
@@ -116,6 +119,7 @@ def plan_time_warp(
     Ts = round(length) + 1
     if max_frames is not None and Ts > max_frames:
         Ts = int(max_frames)
+    Ts = max(Ts, min(T, int(min_frames)))
     tau *= (Ts - 1) / length
     rate *= (Ts - 1) / length
     t_of_tau = np.interp(np.arange(Ts, dtype=np.float64), tau, np.arange(T, dtype=np.float64))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,12 +20,46 @@ from ..errors import NumericalError
 from ..types import Cond, Denoiser
 from .schedule import NoiseSchedule
 
-__all__ = ["StepInfo", "randn", "sample_ddim", "sample_ddpm"]
+__all__ = ["Resample", "StepInfo", "randn", "sample_ddim", "sample_ddpm"]
 
 log = logging.getLogger(__name__)
 
 #: Per-step callback payload: ``{"i", "step", "t", "x", "x0", "num_steps"}``.
 StepInfo = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Resample:
+    """Harmonising resampling (RePaint, Lugmayr et al. 2022) for samplers whose denoiser
+    imputes part of the sample.
+
+    While the sampling progress ``1 - i / (n - 1)`` (0 = first step, 1 = last) lies in
+    ``[start, stop]``, each step is taken ``repeats`` times: after all but the last, the
+    new sample is noised back to the step's level with ``q(x_t | x_{t-1})`` and the step
+    is redone, so the generated part has several chances to agree with the imputed one.
+    The re-noising draws from the sampler's generator. ``repeats = 1`` changes nothing.
+    """
+
+    start: float = 0.3
+    stop: float = 0.8
+    repeats: int = 2
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.start <= self.stop <= 1.0:
+            raise ValueError(f"resample window needs 0 <= start <= stop <= 1, got [{self.start}, {self.stop}]")
+        if int(self.repeats) != self.repeats or self.repeats < 1:
+            raise ValueError(f"resample repeats must be an integer >= 1, got {self.repeats}")
+
+    def times(self, i: int, n: int) -> int:
+        """How many times step ``i`` (of ``n``, counting down to 0) is taken."""
+        if i == 0 or n < 2 or self.repeats == 1:
+            return 1
+        return int(self.repeats) if self.start <= (n - 1 - i) / (n - 1) <= self.stop else 1
+
+
+def _renoise(x: torch.Tensor, alpha: float, generator: torch.Generator | None) -> torch.Tensor:
+    """``x_{t-1} -> x_t``: one forward-diffusion step with ``alpha = abar_t / abar_{t-1}``."""
+    return float(np.sqrt(alpha)) * x + float(np.sqrt(1.0 - alpha)) * randn(x.shape, generator, x.device, x.dtype)
 
 
 def randn(
@@ -91,6 +126,7 @@ def sample_ddpm(
     callback: Callable[[StepInfo], None] | None = None,
     progress: bool | Callable[[int, int], None] = False,
     clip_x0: float | None = None,
+    resample: Resample | None = None,
 ) -> torch.Tensor:
     """Ancestral DDPM sampling with the fixed-small (posterior) variance.
 
@@ -107,6 +143,7 @@ def sample_ddpm(
         progress: show a progress bar, or a callable ``progress(done, total)`` called after
             each step (raising in it cancels sampling).
         clip_x0: if given, clamp x0 predictions to ``[-clip_x0, clip_x0]``.
+        resample: harmonising resampling of some steps (:class:`Resample`; None = off).
 
     Returns:
         ``(B, T, D)`` the final sample x_0 (normalised features).
@@ -119,20 +156,24 @@ def sample_ddpm(
     n = schedule.num_steps
     for i in _progress(list(range(n - 1, -1, -1)), progress, "DDPM"):
         t = int(schedule.timesteps[i])
-        x0 = _call(denoiser, x, t, cond)
-        with torch.no_grad():
-            x0 = x0.detach()
-            if clip_x0 is not None:
-                x0 = x0.clamp(-clip_x0, clip_x0)
-            coef_x0 = betas[i] * np.sqrt(abar_prev[i]) / (1.0 - abar[i])
-            coef_xt = (1.0 - abar_prev[i]) * np.sqrt(1.0 - betas[i]) / (1.0 - abar[i])
-            mean = coef_x0 * x0 + coef_xt * x
-            if i > 0:
-                var = betas[i] * (1.0 - abar_prev[i]) / (1.0 - abar[i])
-                x = mean + float(np.sqrt(var)) * randn(x.shape, generator, x.device, x.dtype)
-            else:
-                x = mean
-            _check_finite(x, "sample", n - 1 - i, t)
+        reps = resample.times(i, n) if resample is not None else 1
+        for r in range(reps):
+            if r:
+                x = _renoise(x, abar[i] / abar_prev[i], generator)
+            x0 = _call(denoiser, x, t, cond)
+            with torch.no_grad():
+                x0 = x0.detach()
+                if clip_x0 is not None:
+                    x0 = x0.clamp(-clip_x0, clip_x0)
+                coef_x0 = betas[i] * np.sqrt(abar_prev[i]) / (1.0 - abar[i])
+                coef_xt = (1.0 - abar_prev[i]) * np.sqrt(1.0 - betas[i]) / (1.0 - abar[i])
+                mean = coef_x0 * x0 + coef_xt * x
+                if i > 0:
+                    var = betas[i] * (1.0 - abar_prev[i]) / (1.0 - abar[i])
+                    x = mean + float(np.sqrt(var)) * randn(x.shape, generator, x.device, x.dtype)
+                else:
+                    x = mean
+                _check_finite(x, "sample", n - 1 - i, t)
         if callback is not None:
             callback({"i": i, "step": n - 1 - i, "t": t, "x": x, "x0": x0, "num_steps": n})
     return x
@@ -151,8 +192,10 @@ def sample_ddim(
     callback: Callable[[StepInfo], None] | None = None,
     progress: bool | Callable[[int, int], None] = False,
     clip_x0: float | None = None,
+    resample: Resample | None = None,
 ) -> torch.Tensor:
-    """DDIM sampling (Song et al. 2021); ``eta=0`` is deterministic given ``x_T``.
+    """DDIM sampling (Song et al. 2021); ``eta=0`` is deterministic given ``x_T`` (and no
+    ``resample``).
 
     Arguments as :func:`sample_ddpm`, plus ``eta`` (0 = DDIM, 1 = DDPM-like noise).
 
@@ -168,17 +211,21 @@ def sample_ddim(
     n = schedule.num_steps
     for i in _progress(list(range(n - 1, -1, -1)), progress, "DDIM"):
         t = int(schedule.timesteps[i])
-        x0 = _call(denoiser, x, t, cond)
-        with torch.no_grad():
-            x0 = x0.detach()
-            if clip_x0 is not None:
-                x0 = x0.clamp(-clip_x0, clip_x0)
-            eps = (x - np.sqrt(abar[i]) * x0) / np.sqrt(1.0 - abar[i])
-            sigma = eta * np.sqrt((1 - abar_prev[i]) / (1 - abar[i]) * (1 - abar[i] / abar_prev[i]))
-            x = np.sqrt(abar_prev[i]) * x0 + np.sqrt(max(1 - abar_prev[i] - sigma**2, 0.0)) * eps
-            if sigma > 0 and i > 0:
-                x = x + float(sigma) * randn(x.shape, generator, x.device, x.dtype)
-            _check_finite(x, "sample", n - 1 - i, t)
+        reps = resample.times(i, n) if resample is not None else 1
+        for r in range(reps):
+            if r:
+                x = _renoise(x, abar[i] / abar_prev[i], generator)
+            x0 = _call(denoiser, x, t, cond)
+            with torch.no_grad():
+                x0 = x0.detach()
+                if clip_x0 is not None:
+                    x0 = x0.clamp(-clip_x0, clip_x0)
+                eps = (x - np.sqrt(abar[i]) * x0) / np.sqrt(1.0 - abar[i])
+                sigma = eta * np.sqrt((1 - abar_prev[i]) / (1 - abar[i]) * (1 - abar[i] / abar_prev[i]))
+                x = np.sqrt(abar_prev[i]) * x0 + np.sqrt(max(1 - abar_prev[i] - sigma**2, 0.0)) * eps
+                if sigma > 0 and i > 0:
+                    x = x + float(sigma) * randn(x.shape, generator, x.device, x.dtype)
+                _check_finite(x, "sample", n - 1 - i, t)
         if callback is not None:
             callback({"i": i, "step": n - 1 - i, "t": t, "x": x, "x0": x0, "num_steps": n})
     return x

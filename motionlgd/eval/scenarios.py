@@ -27,7 +27,8 @@ def _curve(kind: str, length: float, bend: float) -> list[list[float]]:
 
 
 def build_suite(quick: bool = False) -> list[Scenario]:
-    """The evaluation scenarios: paths, obstacle courses, waypoints, goals and turns (30; 4 if ``quick``)."""
+    """The evaluation scenarios: paths, obstacle courses, waypoints, goals, turns and slow
+    routes (33; 4 if ``quick``)."""
     specs: list[dict[str, Any]] = []
     for i, (kind, length, bend) in enumerate(
         [
@@ -111,6 +112,7 @@ def build_suite(quick: bool = False) -> list[Scenario]:
             }
         )
     specs += turning_specs()
+    specs += slow_specs()
     if quick:
         specs = [specs[0], specs[9], specs[16], specs[20]]
     return [parse_scenario({"prompt": "a person walks forward", **s}) for s in specs]
@@ -171,5 +173,21 @@ def turning_specs() -> list[dict[str, Any]]:
             "duration": 6.0,
             "start": {"position": [0, 0], "heading": 0},
             "goal": {"position": [0, -3.5]},
+        },
+    ]
+
+
+def slow_specs() -> list[dict[str, Any]]:
+    """Routes slower than a walk (about 0.5 m/s): a straight path, an S-bend, and a goal
+    past a disc (the model's own gait is about 0.85 m/s)."""
+    return [
+        {"name": "slow_straight", "duration": 6.0, "path": {"points": [[0, 0], [0, 3.0]]}},
+        {"name": "slow_s", "duration": 9.0, "path": {"points": _curve("s", 4.0, 0.8), "smooth": True}},
+        {
+            "name": "slow_goal",
+            "duration": 6.0,
+            "start": {"position": [0, 0], "heading": 0},
+            "goal": {"position": [0.8, 2.6]},
+            "obstacles": {"shapes": [{"type": "disc", "center": [0.3, 1.3], "radius": 0.3}], "margin": 0.15},
         },
     ]

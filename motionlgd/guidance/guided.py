@@ -80,6 +80,12 @@ class GuidanceConfig:
             steps instead of gliding feet. Clips within the model's window only.
         gait_rate: ("precise") ``(min, max)`` bounds of the re-timing rate (route speed
             over the prompt's natural speed).
+        resample: ("precise") harmonising resampling while the route is imputed: each
+            sampler step in ``resample_window`` (sampling progress, 0 = first step, 1 =
+            last) is taken this many times, noising back in between (RePaint; see
+            :class:`motionlgd.diffusion.Resample`), so the body settles on the imposed
+            route; 1 = off.
+        resample_window: ``(start, stop)`` of the resampled steps.
     """
 
     method: Method = "precise"
@@ -97,6 +103,8 @@ class GuidanceConfig:
     align_heading: bool = True
     gait_timing: bool = True
     gait_rate: tuple[float, float] = (0.6, 1.0)
+    resample: int = 2
+    resample_window: tuple[float, float] = (0.2, 0.9)
 
     def __post_init__(self) -> None:
         self.method = self.method.replace("-", "_")  # type: ignore[assignment]
@@ -118,6 +126,12 @@ class GuidanceConfig:
         if not (0 < lo <= hi <= 4):
             raise ValueError(f"gait_rate needs 0 < min <= max <= 4, got {tuple(self.gait_rate)}")
         self.gait_rate = (lo, hi)
+        if int(self.resample) != self.resample or not 1 <= self.resample <= 10:
+            raise ValueError(f"resample must be an integer in 1..10, got {self.resample}")
+        a, b = (float(v) for v in self.resample_window)
+        if not 0.0 <= a <= b <= 1.0:
+            raise ValueError(f"resample_window needs 0 <= start <= stop <= 1, got {tuple(self.resample_window)}")
+        self.resample_window = (a, b)
         resolve_r_schedule(self.r_schedule)
         resolve_scale_schedule(self.scale_schedule)
 

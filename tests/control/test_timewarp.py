@@ -116,3 +116,8 @@ def test_residual_guidance_is_scored_on_the_routes_clock(tiny_model_dir, monkeyp
     )  # fmt: skip
     assert "gait" in res.metrics and res.metrics["guidance"]["guided_steps"] > 0
     assert res.metrics["per_sample"][0]["path_error_mean_m"] < 0.01
+
+
+def test_the_gait_clock_is_not_shorter_than_two_seconds():
+    warp = plan_time_warp(_straight(60, 0.2), natural_mps=1.0, fps=20, min_rate=0.3, max_rate=1.0)
+    assert warp.source_frames == 40 and warp.rate.min() > 0.3

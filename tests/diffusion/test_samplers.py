@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from motionlgd.diffusion import NoiseSchedule, make_schedule, randn, sample_ddim, sample_ddpm
+from motionlgd.diffusion import NoiseSchedule, Resample, make_schedule, randn, sample_ddim, sample_ddpm
 from motionlgd.errors import NumericalError
 from motionlgd.types import Cond, Denoiser
 
@@ -221,3 +221,69 @@ def test_gradients_do_not_leak_from_the_sampler() -> None:
 
     out = sample_ddim(den, FULL.respace(3), (1, 2, 2), generator=_gen(0))
     assert not out.requires_grad
+
+
+# --- harmonising resampling (RePaint) -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["ddpm", "ddim"])
+def test_resample_once_is_plain_sampling(name: str) -> None:
+    sched = FULL.respace(20)
+    plain = SAMPLERS[name](GaussianDenoiser(), sched, (2, 8, 3), generator=_gen(3))
+    once = SAMPLERS[name](GaussianDenoiser(), sched, (2, 8, 3), generator=_gen(3), resample=Resample(0.0, 1.0, 1))
+    torch.testing.assert_close(plain, once, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name", ["ddpm", "ddim"])
+def test_resample_repeats_the_steps_in_its_window(name: str) -> None:
+    den = GaussianDenoiser()
+    n = 20
+    SAMPLERS[name](den, FULL.respace(n), (1, 4, 1), generator=_gen(0), resample=Resample(0.25, 0.75, 3))
+    in_window = sum(1 for i in range(1, n) if 0.25 <= (n - 1 - i) / (n - 1) <= 0.75)
+    assert len(den.calls) == n + 2 * in_window
+
+
+@pytest.mark.parametrize("name", ["ddpm", "ddim"])
+def test_resampling_keeps_the_data_distribution(name: str) -> None:
+    x = SAMPLERS[name](GaussianDenoiser(), FULL.respace(50), (4, 1000, 1), generator=_gen(0),
+                       dtype=torch.float64, resample=Resample(0.2, 0.9, 3))  # fmt: skip
+    assert abs(x.mean().item() - MU) < 0.04 and abs(x.std().item() - S) < 0.1 * S
+
+
+class _ImputingPair:
+    """Exact denoiser of 2-d data N(0, [[1, RHO], [RHO, 1]]) whose estimates get dim 0 set to C
+    (imputation): the generated dim 1 should follow the conditional mean RHO * C."""
+
+    RHO, C = 0.95, 2.0
+
+    def __init__(self) -> None:
+        self.abar = torch.tensor(FULL.alphas_cumprod, dtype=torch.float64)
+        self.schedule = FULL
+        self.cov = torch.tensor([[1.0, self.RHO], [self.RHO, 1.0]], dtype=torch.float64)
+
+    def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor:
+        a = self.abar[t[0]]
+        gain = a.sqrt() * self.cov @ torch.linalg.inv(a * self.cov + (1 - a) * torch.eye(2, dtype=torch.float64))
+        x0 = x_t @ gain.T
+        x0[..., 0] = self.C
+        return x0
+
+
+def test_resampling_harmonises_the_generated_part_with_the_imputed_one() -> None:
+    kw = dict(generator=_gen(1), dtype=torch.float64)
+    plain = sample_ddim(_ImputingPair(), FULL.respace(20), (2000, 1, 2), **kw)[..., 1].mean().item()
+    kw = dict(generator=_gen(1), dtype=torch.float64)
+    harmonised = (
+        sample_ddim(_ImputingPair(), FULL.respace(20), (2000, 1, 2), resample=Resample(0.0, 0.95, 5), **kw)[..., 1]
+        .mean()
+        .item()
+    )
+    target = _ImputingPair.RHO * _ImputingPair.C
+    assert abs(harmonised - target) < 0.5 * abs(plain - target), (plain, harmonised, target)
+
+
+def test_resample_rejects_bad_settings() -> None:
+    with pytest.raises(ValueError, match="window"):
+        Resample(0.8, 0.3, 2)
+    with pytest.raises(ValueError, match="repeats"):
+        Resample(0.1, 0.5, 0)

@@ -12,7 +12,7 @@ def test_suite_has_enough_scenarios():
     full = build_suite()
     assert len(full) >= 20 and len({s.name for s in full}) == len(full)
     kinds = {s.name.split("_")[0] for s in full}
-    assert kinds == {"path", "obstacles", "waypoints", "goal", "turn"}
+    assert kinds == {"path", "obstacles", "waypoints", "goal", "turn", "slow"}
     turns = {s.name for s in full if s.name.startswith("turn_")}
     assert turns == {"turn_u", "turn_circle", "turn_zigzag90", "turn_door", "turn_gap", "turn_backwards"}
     assert len(build_suite(quick=True)) == 4
