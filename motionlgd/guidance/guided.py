@@ -104,7 +104,7 @@ class GuidanceConfig:
     gait_timing: bool = True
     gait_rate: tuple[float, float] = (0.6, 1.0)
     resample: int = 2
-    resample_window: tuple[float, float] = (0.2, 0.8)
+    resample_window: tuple[float, float] = (0.2, 0.9)
 
     def __post_init__(self) -> None:
         self.method = self.method.replace("-", "_")  # type: ignore[assignment]
