@@ -118,6 +118,17 @@ def _check_finite_tree(v: Any, name: str) -> None:
             _check_finite_tree(x, f"{name}[{i}]")
 
 
+def _range_pair(value: Any, name: str, hint: str, top: float, positive: bool) -> list[float]:
+    """``[lo, hi]`` with ``0 <= lo <= hi <= top`` (``0 < lo`` when ``positive``)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise _err(name, f"expected {hint}, got {value!r}")
+    lo = _num(value[0], f"{name}[0]", min=0, strict_min=positive)
+    hi = _num(value[1], f"{name}[1]", min=0, strict_min=positive)
+    if not lo <= hi <= top:
+        raise _err(name, f"need {'0 <' if positive else '0 <='} first <= second <= {top:g}, got [{lo}, {hi}]")
+    return [lo, hi]
+
+
 def parse_guidance(data: Any) -> dict[str, Any]:
     """Validate a scenario's ``guidance`` mapping (types and ranges; combinations are
     checked by :class:`motionlgd.guidance.GuidanceConfig`)."""
@@ -155,25 +166,15 @@ def parse_guidance(data: Any) -> dict[str, Any]:
     if "repeats" in g:
         out_g["repeats"] = _int(g["repeats"], "guidance.repeats", min=1, max=100)
     if "gait_rate" in g:
-        r = g["gait_rate"]
-        if not isinstance(r, (list, tuple)) or len(r) != 2:
-            raise _err("guidance.gait_rate", f"expected [min, max] (rates, e.g. [0.75, 1.6]), got {r!r}")
-        lo = _num(r[0], "guidance.gait_rate[0]", min=0, strict_min=True)
-        hi = _num(r[1], "guidance.gait_rate[1]", min=0, strict_min=True)
-        if hi < lo or hi > 4:
-            raise _err("guidance.gait_rate", f"need min <= max <= 4, got [{lo}, {hi}]")
-        out_g["gait_rate"] = [lo, hi]
+        out_g["gait_rate"] = _range_pair(
+            g["gait_rate"], "guidance.gait_rate", "[min, max] (rates, e.g. [0.6, 1.0])", 4.0, True
+        )
     if "resample" in g:
         out_g["resample"] = _int(g["resample"], "guidance.resample", min=1, max=10)
     if "resample_window" in g:
-        r = g["resample_window"]
-        if not isinstance(r, (list, tuple)) or len(r) != 2:
-            raise _err("guidance.resample_window", f"expected [start, stop] (sampling progress 0-1), got {r!r}")
-        lo = _num(r[0], "guidance.resample_window[0]", min=0)
-        hi = _num(r[1], "guidance.resample_window[1]", min=0)
-        if not lo <= hi <= 1:
-            raise _err("guidance.resample_window", f"need 0 <= start <= stop <= 1, got [{lo}, {hi}]")
-        out_g["resample_window"] = [lo, hi]
+        out_g["resample_window"] = _range_pair(
+            g["resample_window"], "guidance.resample_window", "[start, stop] (sampling progress 0-1)", 1.0, False
+        )
     for k in ("impute", "align_heading", "gait_timing"):
         if k in g:
             if not isinstance(g[k], bool):

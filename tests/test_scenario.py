@@ -208,3 +208,13 @@ def test_gait_timing_fields_are_validated_and_round_trip():
                        ({"gait_rate": [0, 1]}, r"gait_rate\[0\]"), ({"gait_timing": "yes"}, "gait_timing")]:  # fmt: skip
         with pytest.raises(ScenarioError, match=match):
             parse_scenario({"prompt": "walk", "guidance": bad})
+
+
+def test_resample_fields_are_validated():
+    sc = parse_scenario({"prompt": "walk", "guidance": {"resample": 3, "resample_window": [0.1, 0.7]}})
+    cfg = sc.guidance_config()
+    assert cfg.resample == 3 and cfg.resample_window == (0.1, 0.7)
+    for bad, match in [({"resample": 0}, "resample"), ({"resample_window": [0.8, 0.2]}, "resample_window"),
+                       ({"resample_window": [0.2, 1.5]}, "resample_window"), ({"resample_window": "0.2"}, "start, stop")]:  # fmt: skip
+        with pytest.raises(ScenarioError, match=match):
+            parse_scenario({"prompt": "walk", "guidance": bad})

@@ -57,6 +57,17 @@ class Resample:
         return int(self.repeats) if self.start <= (n - 1 - i) / (n - 1) <= self.stop else 1
 
 
+def _passes(resample: Resample | None, i: int, n: int) -> range:
+    """Pass numbers of step ``i`` (one pass without resampling)."""
+    return range(resample.times(i, n) if resample is not None else 1)
+
+
+def _estimate(denoiser: Denoiser, x: torch.Tensor, t: int, cond: Cond, clip_x0: float | None) -> torch.Tensor:
+    """The denoiser's x0 estimate, detached and optionally clamped to ``[-clip_x0, clip_x0]``."""
+    x0 = _call(denoiser, x, t, cond).detach()
+    return x0 if clip_x0 is None else x0.clamp(-clip_x0, clip_x0)
+
+
 def _renoise(x: torch.Tensor, alpha: float, generator: torch.Generator | None) -> torch.Tensor:
     """``x_{t-1} -> x_t``: one forward-diffusion step with ``alpha = abar_t / abar_{t-1}``."""
     return float(np.sqrt(alpha)) * x + float(np.sqrt(1.0 - alpha)) * randn(x.shape, generator, x.device, x.dtype)
@@ -156,15 +167,11 @@ def sample_ddpm(
     n = schedule.num_steps
     for i in _progress(list(range(n - 1, -1, -1)), progress, "DDPM"):
         t = int(schedule.timesteps[i])
-        reps = resample.times(i, n) if resample is not None else 1
-        for r in range(reps):
+        for r in _passes(resample, i, n):
             if r:
                 x = _renoise(x, abar[i] / abar_prev[i], generator)
-            x0 = _call(denoiser, x, t, cond)
+            x0 = _estimate(denoiser, x, t, cond, clip_x0)
             with torch.no_grad():
-                x0 = x0.detach()
-                if clip_x0 is not None:
-                    x0 = x0.clamp(-clip_x0, clip_x0)
                 coef_x0 = betas[i] * np.sqrt(abar_prev[i]) / (1.0 - abar[i])
                 coef_xt = (1.0 - abar_prev[i]) * np.sqrt(1.0 - betas[i]) / (1.0 - abar[i])
                 mean = coef_x0 * x0 + coef_xt * x
@@ -211,15 +218,11 @@ def sample_ddim(
     n = schedule.num_steps
     for i in _progress(list(range(n - 1, -1, -1)), progress, "DDIM"):
         t = int(schedule.timesteps[i])
-        reps = resample.times(i, n) if resample is not None else 1
-        for r in range(reps):
+        for r in _passes(resample, i, n):
             if r:
                 x = _renoise(x, abar[i] / abar_prev[i], generator)
-            x0 = _call(denoiser, x, t, cond)
+            x0 = _estimate(denoiser, x, t, cond, clip_x0)
             with torch.no_grad():
-                x0 = x0.detach()
-                if clip_x0 is not None:
-                    x0 = x0.clamp(-clip_x0, clip_x0)
                 eps = (x - np.sqrt(abar[i]) * x0) / np.sqrt(1.0 - abar[i])
                 sigma = eta * np.sqrt((1 - abar_prev[i]) / (1 - abar[i]) * (1 - abar[i] / abar_prev[i]))
                 x = np.sqrt(abar_prev[i]) * x0 + np.sqrt(max(1 - abar_prev[i] - sigma**2, 0.0)) * eps

@@ -96,3 +96,18 @@ def test_residual_losses_are_scored_on_the_body_where_the_route_puts_it(tiny):
     g = torch.zeros_like(x0).requires_grad_(True)
     on_route(g).sum().backward()
     assert torch.isfinite(g.grad).all()
+
+
+def test_precise_resamples_by_default_and_can_turn_it_off(tiny):
+    kw = dict(
+        prompt="a person walks", duration=3.0, num_samples=1, steps=6, model=tiny, path={"points": [[0, 0], [0, 2]]}
+    )
+    res = motionlgd.generate(**kw)
+    assert res.metrics["resample"] == {"window": [0.2, 0.9], "repeats": 2}
+    off = motionlgd.generate(**kw, guidance={"resample": 1})
+    assert off.metrics["resample"] is None
+    assert (
+        off.metrics["per_sample"][0]["path_error_mean_m"] < 0.01
+        and res.metrics["per_sample"][0]["path_error_mean_m"] < 0.01
+    )
+    assert motionlgd.generate(**kw, method="lgd_mc").metrics["resample"] is None
