@@ -37,6 +37,10 @@ def _command(*args: str) -> tuple[list[str], dict[str, str]]:
 def _torchrun(*args: str) -> None:
     cmd, env = _command(*args)
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    if res.returncode and "terminate called without an active exception" in res.stdout + res.stderr:
+        # gloo sometimes aborts a process as it exits on a loaded 2-core machine (about 1 run in
+        # 10 here); the same command again gives the same result (a resumed run resumes exactly)
+        res = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
 
 
