@@ -132,7 +132,9 @@ def _scoring_plan(scenario: Scenario, fps: float) -> Any:
 _PILOT_STEPS, _PILOT_SAMPLES = 10, 4
 
 
-def _on_gait_clock(precise: Any, model: MotionModel, base: Any, scenario: Scenario, text_emb: torch.Tensor) -> Any:
+def _on_gait_clock(
+    precise: Any, model: MotionModel, base: Any, scenario: Scenario, gcfg: GuidanceConfig, text_emb: torch.Tensor
+) -> Any:
     """``precise`` moved onto the gait clock of its route (:mod:`motionlgd.control.timewarp`).
 
     A short unguided pilot run (10 DDIM steps, 4 samples, the scenario's seed + 1) measures
@@ -140,7 +142,6 @@ def _on_gait_clock(precise: Any, model: MotionModel, base: Any, scenario: Scenar
     at that speed, within ``guidance.gait_rate``."""
     from .control.timewarp import natural_speed, plan_time_warp
 
-    gcfg = scenario.guidance_config()
     T = scenario.num_frames
     sched = model.schedule.respace(min(_PILOT_STEPS, model.schedule.num_steps))
     g = torch.Generator(device="cpu").manual_seed(scenario.seed + 1)
@@ -152,7 +153,7 @@ def _on_gait_clock(precise: Any, model: MotionModel, base: Any, scenario: Scenar
     warp = plan_time_warp(precise.route.cpu().numpy(), speed, model.fps, *gcfg.gait_rate, max_frames=model.max_frames)
     warp.natural_mps = speed
     log.info("gait clock: natural speed %.2f m/s, %d -> %d frames", speed, T, warp.source_frames)
-    return precise if warp.identity else precise.retime(warp, model)
+    return precise if warp.identity else precise.retime(warp)
 
 
 def _cleanup_method(clean_feet: bool | str | None, scenario: Scenario) -> str | None:
@@ -284,7 +285,7 @@ def generate(
             for w in precise.plan.warnings:
                 log.warning(w)
         if gcfg.gait_timing and gcfg.impute and _prefix is None and _plan is None and precise.route is not None:
-            precise = _on_gait_clock(precise, model, base, scenario, text_emb[:1])
+            precise = _on_gait_clock(precise, model, base, scenario, gcfg, text_emb[:1])
         if precise.root_cond is not None:
             cond["root_cond"] = precise.root_cond
     T_src = precise.warp.source_frames if precise is not None and precise.warp is not None else T

@@ -50,7 +50,7 @@ class PreciseSetup:
     warp: TimeWarp | None = None
     out_route: torch.Tensor | None = None
 
-    def retime(self, warp: TimeWarp, model: Any) -> PreciseSetup:
+    def retime(self, warp: TimeWarp) -> PreciseSetup:
         """This setup on a gait clock (:mod:`motionlgd.control.timewarp`): the sampler works
         on ``warp.source_frames`` frames along the re-timed route; :meth:`finish` maps the
         result back. Losses are still scored on the route's clock."""
