@@ -278,7 +278,15 @@ def generate(
     guide_loss, precise = loss, None
     if gcfg.method == "precise" and (scenario.has_control() or _plan is not None):
         precise = precise_setup(
-            scenario, loss, model, N, gcfg.route_weight, gcfg.impute, gcfg.align_heading, plan=_plan
+            scenario,
+            loss,
+            model,
+            N,
+            gcfg.route_weight,
+            gcfg.impute,
+            gcfg.align_heading,
+            plan=_plan,
+            turn_smoothing=gcfg.turn_smoothing,
         )
         guide_loss = precise.guide_loss
         if precise.plan is not None:

@@ -149,6 +149,7 @@ def parse_guidance(data: Any) -> dict[str, Any]:
             "route_weight",
             "impute",
             "align_heading",
+            "turn_smoothing",
             "gait_timing",
             "gait_rate",
             "resample",
@@ -161,6 +162,8 @@ def parse_guidance(data: Any) -> dict[str, Any]:
     for k in ("scale", "r_multiplier", "start", "stop", "route_weight"):
         if k in g:
             out_g[k] = _num(g[k], f"guidance.{k}", min=0)
+    if "turn_smoothing" in g:
+        out_g["turn_smoothing"] = _num(g["turn_smoothing"], "guidance.turn_smoothing", min=0, max=10)
     if "n" in g:
         out_g["n"] = _int(g["n"], "guidance.n", min=1, max=4096)
     if "repeats" in g:

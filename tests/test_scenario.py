@@ -210,6 +210,15 @@ def test_gait_timing_fields_are_validated_and_round_trip():
             parse_scenario({"prompt": "walk", "guidance": bad})
 
 
+def test_turn_smoothing_is_validated():
+    sc = parse_scenario({"prompt": "walk", "guidance": {"turn_smoothing": 0.25}})
+    assert sc.guidance_config().turn_smoothing == 0.25
+    assert parse_scenario({"prompt": "walk"}).guidance_config().turn_smoothing == 0.5
+    for bad in (-0.1, "smooth", 11, float("nan")):
+        with pytest.raises(ScenarioError, match="turn_smoothing"):
+            parse_scenario({"prompt": "walk", "guidance": {"turn_smoothing": bad}})
+
+
 def test_resample_fields_are_validated():
     sc = parse_scenario({"prompt": "walk", "guidance": {"resample": 3, "resample_window": [0.1, 0.7]}})
     cfg = sc.guidance_config()

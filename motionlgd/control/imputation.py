@@ -99,7 +99,7 @@ def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def align_heading(
-    features: torch.Tensor, route: torch.Tensor, sigma: float = 3.0, min_step: float = 0.01, fixed: int = 0
+    features: torch.Tensor, route: torch.Tensor, sigma: float = 10.0, min_step: float = 0.01, fixed: int = 0
 ) -> torch.Tensor:
     """Turn the body so that its *own* gait direction follows the route.
 
@@ -109,12 +109,14 @@ def align_heading(
     points along the route: a forward walker faces along the route, a backward walker
     faces away from it. Where the body or the route barely moves (steps under
     ``min_step`` metres per frame), the model's own heading is kept. The heading
-    correction is smoothed over ``sigma`` frames (a step's sway is not a turn).
+    correction is smoothed over ``sigma`` frames: a step's sway is not a turn, and a turn
+    that followed the sway would swing the arms and head from frame to frame (at 3 frames
+    the suite's jerk was 1.27x unguided's, at 10 frames 1.17x, with less foot skating).
 
     Args:
         features: ``(B, T, D)`` unnormalised features (channels 0-2 are read).
         route: ``(T, 2)`` or ``(B, T, 2)`` canonical-frame route in metres.
-        sigma: smoothing of the heading correction, in frames.
+        sigma: smoothing of the heading correction, in frames (10 = 0.5 s at 20 fps).
         min_step: metres per frame under which a step (the body's or the route's) is too
             small to say a direction.
         fixed: leading frames whose heading is kept (a long motion's overlap, already
@@ -141,7 +143,7 @@ def align_heading(
     if fixed > 0:  # turn[t - 1] turns frame t; frames <= fixed keep their heading (and so the
         # heading change stored at frame fixed - 1, which the copied frames carry)
         t = torch.arange(1, turn.shape[-1] + 1, dtype=turn.dtype, device=turn.device)
-        turn = turn * ((t - fixed) / (4 * sigma)).clamp(0.0, 1.0)
+        turn = turn * ((t - fixed) / max(4 * sigma, 1.0)).clamp(0.0, 1.0)
     phi_new = torch.cat([torch.zeros_like(phi[:, :1]), phi[:, 1:] + turn], dim=-1)
     ang_new = -phi_new / 2
     f[:, :-1, 0] = ang_new[:, 1:] - ang_new[:, :-1]
@@ -159,6 +161,7 @@ class RouteImputer:
             (:func:`align_heading`; the model still decides forwards or backwards).
         fixed: leading frames whose heading alignment must not change (a long motion's
             overlap).
+        sigma: smoothing of the heading alignment in frames (see :func:`align_heading`).
     """
 
     def __init__(
@@ -169,7 +172,9 @@ class RouteImputer:
         std: torch.Tensor,
         align: bool = False,
         fixed: int = 0,
+        sigma: float = 10.0,
     ) -> None:
+        self.sigma = sigma
         self.denoiser = denoiser
         self.fixed = fixed
         self.route = route
@@ -185,5 +190,5 @@ class RouteImputer:
             mean, std = self.mean.to(x0), self.std.to(x0)
             feats = x0.detach() * std + mean
             if self.align:
-                feats = align_heading(feats, self.route, fixed=self.fixed)
+                feats = align_heading(feats, self.route, sigma=self.sigma, fixed=self.fixed)
             return (impute_root(feats, self.route) - mean) / std

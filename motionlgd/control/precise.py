@@ -39,6 +39,7 @@ class PreciseSetup:
         route: ``(T, 2)`` the route in the model's canonical frame (None without a plan).
         guide_loss: the loss terms left to LGD-MC (may be empty).
         root_cond: ``(N, T, 5)`` condition for a root-conditioned model, else None.
+        align_sigma: smoothing of the heading alignment, in frames.
     """
 
     plan: RoutePlan | None
@@ -47,6 +48,7 @@ class PreciseSetup:
     root_cond: torch.Tensor | None
     impute: bool = True
     align: bool = True
+    align_sigma: float = 10.0
     warp: TimeWarp | None = None
     out_route: torch.Tensor | None = None
 
@@ -123,7 +125,7 @@ class PreciseSetup:
         """``objective`` evaluated after imputing the route (and aligning the heading, held
         fixed for the gradient) into the normalised sample."""
         route = self.route
-        align = self.align
+        align, sigma = self.align, self.align_sigma
         warp = self.warp
         out_route = self.out_route if warp is not None else route
 
@@ -134,7 +136,7 @@ class PreciseSetup:
             if align:
                 with torch.no_grad():
                     flat = feats.detach().reshape(-1, *feats.shape[-2:])
-                    heading = align_heading(flat, route)[..., 0].reshape(feats.shape[:-1])
+                    heading = align_heading(flat, route, sigma=sigma)[..., 0].reshape(feats.shape[:-1])
                 feats = torch.cat([heading[..., None], feats[..., 1:]], -1)
             if warp is not None:
                 feats = warp_features(feats, warp)
@@ -149,7 +151,10 @@ class PreciseSetup:
         ``fixed`` leading frames keep their heading (a long motion's overlap)."""
         if self.route is None or not self.impute:
             return denoiser
-        return RouteImputer(denoiser, self.route.to(model.device), model.mean, model.std, align=self.align, fixed=fixed)
+        route = self.route.to(model.device)
+        return RouteImputer(
+            denoiser, route, model.mean, model.std, align=self.align, fixed=fixed, sigma=self.align_sigma
+        )
 
 
 def _residual(loss: WeightedSum, scenario: Any, plan: RoutePlan | None) -> list:
@@ -178,6 +183,7 @@ def precise_setup(
     impute: bool = True,
     align: bool = True,
     plan: RoutePlan | None = None,
+    turn_smoothing: float = 0.5,
 ) -> PreciseSetup:
     """Plan the route and split the losses (see the module docstring).
 
@@ -190,6 +196,7 @@ def precise_setup(
         impute: hold the route by imputation (False: condition and guidance only).
         align: turn the body so its own stepping direction follows the route.
         plan: a route planned already (a long motion's window); None plans one here.
+        turn_smoothing: seconds over which the heading alignment is smoothed.
 
     Raises:
         ConstraintError: the route is impossible (see :func:`plan_route`).
@@ -213,5 +220,11 @@ def precise_setup(
             mask = torch.ones(route.shape[0], dtype=torch.bool)
             cond = root_condition(route, mask)[None].expand(num_samples, -1, -1).to(model.device)
     return PreciseSetup(
-        plan=plan, route=route, guide_loss=WeightedSum(items), root_cond=cond, impute=impute, align=align
+        plan=plan,
+        route=route,
+        guide_loss=WeightedSum(items),
+        root_cond=cond,
+        impute=impute,
+        align=align,
+        align_sigma=turn_smoothing * model.fps,
     )

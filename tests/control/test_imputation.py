@@ -91,3 +91,35 @@ def test_align_heading_keeps_a_backward_walker_backwards():
     out = align_heading(_walker(T, 0.04), route)  # a forward walker turns round to face -z
     ang = out[0, :-1, 0].sum()
     assert abs(abs(float(-2 * ang)) - torch.pi) < 0.2
+
+
+def test_align_heading_does_not_turn_with_each_steps_sway():
+    """A walker whose steps sway left and right (every 40 frames) along a straight route: the
+    default smoothing (0.5 s) turns the body by under 40 % of the sway's angle, where a
+    3-frame smoothing follows most of it (arms and head would swing with it)."""
+    from motionlgd.control import align_heading
+
+    T = 160
+    f = _walker(T, 0.04)
+    f[..., 1] = 0.01 * torch.sin(2 * torch.pi * torch.arange(T, dtype=torch.float64) / 40)  # sideways sway
+    sway = float(torch.atan2(torch.tensor(0.01), torch.tensor(0.04)))
+    route = torch.stack([torch.zeros(T), 0.04 * torch.arange(T)], -1).double()
+
+    def swing(**kw: float) -> float:
+        yaw = torch.cumsum(align_heading(f, route, **kw)[0, :-1, 0], 0) * -2  # body yaw per frame
+        mid = yaw[40:-40]
+        return float(mid.max() - mid.min()) / 2
+
+    assert swing() < 0.4 * sway
+    assert swing(sigma=3.0) > 0.7 * sway
+
+
+def test_align_heading_without_smoothing_keeps_a_fixed_prefix():
+    from motionlgd.control import align_heading
+
+    T = 40
+    th = torch.linspace(0, torch.pi / 2, T, dtype=torch.float64)
+    route = torch.stack([2 * (1 - torch.cos(th)), 2 * torch.sin(th)], -1)
+    out = align_heading(_walker(T, 0.04), route, sigma=0.0, fixed=10)
+    assert torch.isfinite(out).all()
+    assert torch.equal(out[0, :9, 0], torch.zeros(9, dtype=torch.float64))
