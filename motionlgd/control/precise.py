@@ -30,6 +30,13 @@ log = logging.getLogger(__name__)
 _ROUTE_TERMS = ("path", "goal")
 
 
+def _like(wrapper: Any, objective: Any) -> Any:
+    """``wrapper`` carrying ``objective``'s ``dims`` and ``diagnose`` (what the guidance reads)."""
+    wrapper.dims = getattr(objective, "dims", None)
+    wrapper.diagnose = getattr(objective, "diagnose", None)
+    return wrapper
+
+
 @dataclass
 class PreciseSetup:
     """What ``generate`` needs for the precise method.
@@ -85,9 +92,7 @@ class PreciseSetup:
             mean, std = model.mean[:d].to(x0), model.std[:d].to(x0)
             return objective((warp_features(x0 * std + mean, warp) - mean) / std)
 
-        retimed.dims = getattr(objective, "dims", None)  # type: ignore[attr-defined]
-        retimed.diagnose = getattr(objective, "diagnose", None)  # type: ignore[attr-defined]
-        return retimed
+        return _like(retimed, objective)
 
     def objective(self, model: Any, world_transform: Any) -> Any:
         """The guidance objective (normalised ``x0 (..., B, T, D) -> (..., B)``) of the residual
@@ -117,8 +122,8 @@ class PreciseSetup:
         def total(x0: torch.Tensor) -> torch.Tensor:
             return sum(p(x0) for p in parts)
 
+        _like(total, parts[0])
         total.dims = None if None in dims else max(dims)  # type: ignore[attr-defined]
-        total.diagnose = getattr(parts[0], "diagnose", None)  # type: ignore[attr-defined]
         return total
 
     def _on_route(self, objective: Any, model: Any) -> Any:
@@ -142,9 +147,7 @@ class PreciseSetup:
                 feats = warp_features(feats, warp)
             return objective((impute_root(feats, out_route.to(x0)) - mean) / std)
 
-        on_route.dims = getattr(objective, "dims", None)  # type: ignore[attr-defined]
-        on_route.diagnose = getattr(objective, "diagnose", None)  # type: ignore[attr-defined]
-        return on_route
+        return _like(on_route, objective)
 
     def wrap(self, denoiser: Denoiser, model: Any, fixed: int = 0) -> Denoiser:
         """The denoiser with the route imputed (unchanged without a plan or with ``impute`` off);
