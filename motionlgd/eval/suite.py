@@ -116,13 +116,17 @@ def _ci(values: list[float]) -> tuple[float, float]:
 
 #: Variants of the precise method for ablations (``--methods``): the planned route held by
 #: LGD-MC guidance or the model's root condition alone (no imputation), and imputation plus
-#: guidance pulling the model's own pelvis to the route, and imputation without turning the
-#: body so its own stepping direction follows the route.
+#: guidance pulling the model's own pelvis to the route, and the default with one of its
+#: body steps off: turning the body so its own stepping direction follows the route, gait
+#: timing, harmonising resampling, or the turn's smoothing (back to 3 frames).
 ABLATIONS = (
     Method("plan_guided", "precise", 16, (("impute", False), ("route_weight", 1.0))),
     Method("plan_cond_only", "precise", 16, (("impute", False),)),
     Method("precise_route_guided", "precise", 16, (("route_weight", 1.0),)),
     Method("precise_unaligned", "precise", 16, (("align_heading", False),)),
+    Method("precise_no_gait_timing", "precise", 16, (("gait_timing", False),)),
+    Method("precise_no_resample", "precise", 16, (("resample", 1),)),
+    Method("precise_sharp_turns", "precise", 16, (("turn_smoothing", 0.15),)),
 )
 
 #: Methods ``motionlgd eval`` runs unless ``--methods`` says otherwise.

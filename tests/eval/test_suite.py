@@ -46,3 +46,18 @@ def test_eval_cli_quick(tmp_path, tiny_model_dir, capsys):
     assert table.startswith("| method |") and "lgd_mc_4" in table
     assert (out / "plot.png").stat().st_size > 1000 and (out / "samples.csv").read_text().count("\n") == 25
     assert main(["eval", "quick", "-o", str(out), "--model", str(tiny_model_dir), "--steps", "2"]) == 2  # no overwrite
+
+
+def test_every_ablation_is_a_valid_guidance_setting():
+    """Each ablation differs from the precise default in its options only, and those options
+    are accepted guidance settings (a typo would fail here, not 20 minutes into a run)."""
+    from motionlgd.eval.suite import ABLATIONS
+    from motionlgd.guidance import GuidanceConfig
+
+    names = [m.name for m in ABLATIONS]
+    assert len(set(names)) == len(names) and not set(names) & {m.name for m in METHODS}
+    for m in ABLATIONS:
+        assert m.method == "precise" and m.options
+        cfg = GuidanceConfig(method=m.method, n=m.n, **dict(m.options))
+        for key, value in m.options:
+            assert getattr(cfg, key) == value != getattr(GuidanceConfig(), key)
