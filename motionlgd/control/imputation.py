@@ -25,6 +25,10 @@ from ..types import Cond, Denoiser
 
 __all__ = ["RouteImputer", "align_heading", "impute_root", "route_to_canonical"]
 
+#: Default smoothing of the heading alignment, in frames (0.5 s at 20 fps, the default of
+#: ``guidance.turn_smoothing``).
+TURN_SIGMA = 10.0
+
 
 def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], heading_deg: float) -> torch.Tensor:
     """World ground points ``(..., 2)`` -> the model's canonical frame (start at the origin
@@ -99,7 +103,7 @@ def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def align_heading(
-    features: torch.Tensor, route: torch.Tensor, sigma: float = 10.0, min_step: float = 0.01, fixed: int = 0
+    features: torch.Tensor, route: torch.Tensor, sigma: float = TURN_SIGMA, min_step: float = 0.01, fixed: int = 0
 ) -> torch.Tensor:
     """Turn the body so that its *own* gait direction follows the route.
 
@@ -172,11 +176,11 @@ class RouteImputer:
         std: torch.Tensor,
         align: bool = False,
         fixed: int = 0,
-        sigma: float = 10.0,
+        sigma: float = TURN_SIGMA,
     ) -> None:
-        self.sigma = sigma
         self.denoiser = denoiser
         self.fixed = fixed
+        self.sigma = sigma
         self.route = route
         self.mean = mean
         self.std = std

@@ -18,7 +18,7 @@ import torch
 from ..losses import RouteLoss, WeightedSum, make_objective
 from ..models.transformer import root_condition
 from ..types import Denoiser
-from .imputation import RouteImputer, align_heading, impute_root, route_to_canonical
+from .imputation import TURN_SIGMA, RouteImputer, align_heading, impute_root, route_to_canonical
 from .planner import RoutePlan, plan_route
 from .timewarp import TimeWarp, warp_features
 
@@ -55,7 +55,7 @@ class PreciseSetup:
     root_cond: torch.Tensor | None
     impute: bool = True
     align: bool = True
-    align_sigma: float = 10.0
+    align_sigma: float = TURN_SIGMA
     warp: TimeWarp | None = None
     out_route: torch.Tensor | None = None
 
