@@ -106,9 +106,11 @@ def _cap_steps(scenario: Scenario) -> Scenario:
 
 
 def _mean(rows: list[dict[str, Any]]) -> dict[str, float]:
-    """Mean of each numeric metric; ``constraints_met`` becomes the share of samples meeting all."""
-    keys = [k for k, v in (rows[0].items() if rows else []) if isinstance(v, (int, float))]
-    out = {k: float(np.mean([r[k] for r in rows])) for k in keys}
+    """Mean of each numeric metric over the samples that have it (a facing figure is None
+    for a sample that barely moves); ``constraints_met`` becomes the share of samples meeting all."""
+    num = (int, float)
+    keys = dict.fromkeys(k for r in rows for k, v in r.items() if isinstance(v, num))
+    out = {k: float(np.mean([r[k] for r in rows if isinstance(r.get(k), num)])) for k in keys}
     if rows and "constraints_met" in rows[0]:
         out["constraints_met"] = float(np.mean([all(r["constraints_met"].values()) for r in rows]))
     return out
@@ -287,6 +289,7 @@ def generate(
             gcfg.align_heading,
             plan=_plan,
             turn_smoothing=gcfg.turn_smoothing,
+            hold_direction=gcfg.hold_direction,
         )
         guide_loss = precise.guide_loss
         if precise.plan is not None:

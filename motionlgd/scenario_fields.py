@@ -149,6 +149,7 @@ def parse_guidance(data: Any) -> dict[str, Any]:
             "route_weight",
             "impute",
             "align_heading",
+            "hold_direction",
             "turn_smoothing",
             "gait_timing",
             "gait_rate",
@@ -178,7 +179,7 @@ def parse_guidance(data: Any) -> dict[str, Any]:
         out_g["resample_window"] = _range_pair(
             g["resample_window"], "guidance.resample_window", "[start, stop] (sampling progress 0-1)", 1.0, False
         )
-    for k in ("impute", "align_heading", "gait_timing"):
+    for k in ("impute", "align_heading", "hold_direction", "gait_timing"):
         if k in g:
             if not isinstance(g[k], bool):
                 raise _err(f"guidance.{k}", f"expected true or false, got {g[k]!r}")

@@ -23,11 +23,16 @@ import torch
 from ..motion.humanml3d import root_heading_angles
 from ..types import Cond, Denoiser
 
-__all__ = ["RouteImputer", "align_heading", "impute_root", "route_to_canonical"]
+__all__ = ["GaitDirection", "RouteImputer", "align_heading", "gait_direction", "impute_root", "route_to_canonical"]
 
 #: Default smoothing of the heading alignment, in frames (0.5 s at 20 fps, the default of
 #: ``guidance.turn_smoothing``).
 TURN_SIGMA = 10.0
+
+#: A held gait direction changes only when an estimate's mean stepping direction lies more
+#: than this many degrees from it (45 would switch at the midpoint between two of the four
+#: directions; the extra 22.5 is the hysteresis).
+SWITCH_DEG = 67.5
 
 
 def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], heading_deg: float) -> torch.Tensor:
@@ -102,8 +107,88 @@ def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return torch.nn.functional.conv1d(pad, (k / k.sum()).view(1, 1, -1))[:, 0]
 
 
+def _unwrap(angle: torch.Tensor) -> torch.Tensor:
+    """``(B, T)`` angles made continuous over time (steps wrapped into [-pi, pi])."""
+    step = torch.remainder(angle[:, 1:] - angle[:, :-1] + torch.pi, 2 * torch.pi) - torch.pi
+    return torch.cat([angle[:, :1], angle[:, :1] + torch.cumsum(step, -1)], -1)
+
+
+def _step_weights(local: torch.Tensor, d: torch.Tensor | None, min_step: float) -> torch.Tensor:
+    """How clearly each step says a direction: 0 (standing) .. 1 (``min_step`` m or more)."""
+    w = (local.norm(dim=-1) / min_step).clamp(max=1.0)
+    return w if d is None else w * (d.norm(dim=-1) / min_step).clamp(max=1.0)
+
+
+def gait_direction(features: torch.Tensor, min_step: float = 0.01) -> tuple[torch.Tensor, torch.Tensor]:
+    """The body's mean stepping direction relative to where it faces, per sample.
+
+    Args:
+        features: ``(B, T, D)`` unnormalised features (channels 1-2, the root's ground
+            velocity in its own frame, are read).
+        min_step: metres per frame under which a step says no direction.
+
+    Returns:
+        ``(B,)`` the mean direction in radians (0 forwards, pi backwards, +pi/2 stepping
+        towards the body's left... as ``atan2(vx, vz)``) and ``(B,)`` its clarity in
+        [0, 1] (the weighted mean resultant length times the moving share).
+    """
+    local = features[:, :-1, 1:3]
+    w = _step_weights(local, None, min_step)
+    alpha = torch.atan2(local[..., 0], local[..., 1])
+    s, c = (w * torch.sin(alpha)).mean(-1), (w * torch.cos(alpha)).mean(-1)
+    return torch.atan2(s, c), torch.sqrt(s**2 + c**2)
+
+
+def _snap(angle: torch.Tensor) -> torch.Tensor:
+    """The nearest of forwards, left, backwards, right (multiples of pi/2)."""
+    return torch.round(angle / (torch.pi / 2)) * (torch.pi / 2)
+
+
+class GaitDirection:
+    """The stepping direction a motion keeps relative to its facing, decided once and held.
+
+    The first estimate that moves clearly (clarity >= ``min_clarity``) decides it: its mean
+    stepping direction snapped to forwards, sideways or backwards. Later estimates change
+    it only when their mean lies more than :data:`SWITCH_DEG` from it (hysteresis), so a
+    bend, where an estimate may step sideways or backwards for a moment, does not turn a
+    forward walker round. Holds ``(B,)`` radians, or None before a decision.
+    """
+
+    def __init__(self, min_clarity: float = 0.3, switch_deg: float = SWITCH_DEG) -> None:
+        self.held: torch.Tensor | None = None
+        self.min_clarity = min_clarity
+        self.switch = switch_deg * torch.pi / 180
+
+    def update(self, features: torch.Tensor) -> torch.Tensor | None:
+        """Decide or keep the direction from ``(B, T, D)`` unnormalised features; returns it."""
+        mean, clarity = gait_direction(features)
+        clear = clarity >= self.min_clarity
+        if self.held is None or self.held.shape != mean.shape:
+            if not bool(clear.all()):
+                return None
+            self.held = _snap(mean)
+            return self.held
+        off = torch.remainder(mean - self.held + torch.pi, 2 * torch.pi) - torch.pi
+        switch = clear & (off.abs() > self.switch)
+        self.held = torch.where(switch, _snap(mean), self.held.to(mean))
+        return self.held
+
+    def current(self, features: torch.Tensor) -> torch.Tensor | None:
+        """The held direction for ``(M, T, D)`` features (``M`` a multiple of the held batch:
+        Monte Carlo samples lead), else the features' own snapped mean when they are clear."""
+        if self.held is not None and features.shape[0] % self.held.shape[0] == 0:
+            return self.held.to(features).repeat(features.shape[0] // self.held.shape[0])
+        mean, clarity = gait_direction(features)
+        return _snap(mean) if bool((clarity >= self.min_clarity).all()) else None
+
+
 def align_heading(
-    features: torch.Tensor, route: torch.Tensor, sigma: float = TURN_SIGMA, min_step: float = 0.01, fixed: int = 0
+    features: torch.Tensor,
+    route: torch.Tensor,
+    sigma: float = TURN_SIGMA,
+    min_step: float = 0.01,
+    fixed: int = 0,
+    direction: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Turn the body so that its *own* gait direction follows the route.
 
@@ -125,6 +210,10 @@ def align_heading(
             small to say a direction.
         fixed: leading frames whose heading is kept (a long motion's overlap, already
             generated); the correction fades in over the ``4 * sigma`` frames after them.
+        direction: ``(B,)`` the stepping direction to keep relative to the facing, in
+            radians (:class:`GaitDirection`); None reads it from each frame of the
+            estimate, which can turn a walker round where an estimate steps backwards
+            for a moment at a bend.
 
     Returns:
         features with the heading channel (0) rewritten; everything else unchanged.
@@ -136,16 +225,20 @@ def align_heading(
     phi = -2 * ang  # body yaw per frame (0 = +z, as headings)
     local = f[:, :-1, 1:3]  # step t-1 -> t in frame t's root frame
     d = route[:, 1:] - route[:, :-1]
-    alpha = torch.atan2(local[..., 0], local[..., 1])
+    if direction is None:
+        alpha = torch.atan2(local[..., 0], local[..., 1])
+    else:
+        alpha = direction.to(f)[:, None].expand(B, local.shape[1])
     beta = torch.atan2(d[..., 0], d[..., 1])
-    w = (local.norm(dim=-1) / min_step).clamp(max=1.0) * (d.norm(dim=-1) / min_step).clamp(max=1.0)
+    w = _step_weights(local, d, min_step)
     delta = beta - alpha - phi[:, 1:]  # the turn that would make the step point along the route
     c = _smooth_time(w * torch.cos(delta), sigma)
     s = _smooth_time(w * torch.sin(delta), sigma)
-    conf = torch.sqrt(c**2 + s**2) / _smooth_time(w, sigma).clamp(min=1e-6)
-    turn = torch.atan2(s, c) * conf.clamp(max=1.0)
+    turn = _unwrap(torch.atan2(s, c))  # in full: scaled by its coherence it under-turned bends
     if fixed > 0:  # turn[t - 1] turns frame t; frames <= fixed keep their heading (and so the
         # heading change stored at frame fixed - 1, which the copied frames carry)
+        k = min(fixed, turn.shape[-1] - 1)  # where the fade starts, the turn is the shortest one
+        turn = turn - 2 * torch.pi * torch.round(turn[:, k : k + 1] / (2 * torch.pi))
         t = torch.arange(1, turn.shape[-1] + 1, dtype=turn.dtype, device=turn.device)
         turn = turn * ((t - fixed) / max(4 * sigma, 1.0)).clamp(0.0, 1.0)
     phi_new = torch.cat([torch.zeros_like(phi[:, :1]), phi[:, 1:] + turn], dim=-1)
@@ -166,6 +259,8 @@ class RouteImputer:
         fixed: leading frames whose heading alignment must not change (a long motion's
             overlap).
         sigma: smoothing of the heading alignment in frames (see :func:`align_heading`).
+        direction: the held stepping direction (:class:`GaitDirection`, updated from each
+            estimate); None: a new one. ``keep_direction=False`` reads it per frame instead.
     """
 
     def __init__(
@@ -177,8 +272,11 @@ class RouteImputer:
         align: bool = False,
         fixed: int = 0,
         sigma: float = TURN_SIGMA,
+        direction: GaitDirection | None = None,
+        keep_direction: bool = True,
     ) -> None:
         self.denoiser = denoiser
+        self.direction = (direction or GaitDirection()) if keep_direction else None
         self.fixed = fixed
         self.sigma = sigma
         self.route = route
@@ -194,5 +292,6 @@ class RouteImputer:
             mean, std = self.mean.to(x0), self.std.to(x0)
             feats = x0.detach() * std + mean
             if self.align:
-                feats = align_heading(feats, self.route, sigma=self.sigma, fixed=self.fixed)
+                held = self.direction.update(feats) if self.direction is not None else None
+                feats = align_heading(feats, self.route, sigma=self.sigma, fixed=self.fixed, direction=held)
             return (impute_root(feats, self.route) - mean) / std

@@ -18,7 +18,7 @@ import torch
 from ..losses import RouteLoss, WeightedSum, make_objective
 from ..models.transformer import root_condition
 from ..types import Denoiser
-from .imputation import TURN_SIGMA, RouteImputer, align_heading, impute_root, route_to_canonical
+from .imputation import TURN_SIGMA, GaitDirection, RouteImputer, align_heading, impute_root, route_to_canonical
 from .planner import RoutePlan, plan_route
 from .timewarp import TimeWarp, warp_features
 
@@ -47,6 +47,9 @@ class PreciseSetup:
         guide_loss: the loss terms left to LGD-MC (may be empty).
         root_cond: ``(N, T, 5)`` condition for a root-conditioned model, else None.
         align_sigma: smoothing of the heading alignment, in frames.
+        hold_direction: keep one stepping direction relative to the facing (see
+            :class:`~motionlgd.control.imputation.GaitDirection`); ``gait`` holds it while
+            sampling (made by :meth:`wrap`, read by the guidance objective).
     """
 
     plan: RoutePlan | None
@@ -58,6 +61,8 @@ class PreciseSetup:
     align_sigma: float = TURN_SIGMA
     warp: TimeWarp | None = None
     out_route: torch.Tensor | None = None
+    hold_direction: bool = True
+    gait: GaitDirection | None = None
 
     def retime(self, warp: TimeWarp) -> PreciseSetup:
         """This setup on a gait clock (:mod:`motionlgd.control.timewarp`): the sampler works
@@ -131,6 +136,7 @@ class PreciseSetup:
         fixed for the gradient) into the normalised sample."""
         route = self.route
         align, sigma = self.align, self.align_sigma
+        setup = self  # the sampler's held direction is read at each call (made by wrap)
         warp = self.warp
         out_route = self.out_route if warp is not None else route
 
@@ -141,7 +147,9 @@ class PreciseSetup:
             if align:
                 with torch.no_grad():
                     flat = feats.detach().reshape(-1, *feats.shape[-2:])
-                    heading = align_heading(flat, route, sigma=sigma)[..., 0].reshape(feats.shape[:-1])
+                    held = setup.gait.current(flat) if setup.gait is not None else None
+                    heading = align_heading(flat, route, sigma=sigma, direction=held)[..., 0]
+                    heading = heading.reshape(feats.shape[:-1])
                 feats = torch.cat([heading[..., None], feats[..., 1:]], -1)
             if warp is not None:
                 feats = warp_features(feats, warp)
@@ -155,8 +163,17 @@ class PreciseSetup:
         if self.route is None or not self.impute:
             return denoiser
         route = self.route.to(model.device)
+        self.gait = GaitDirection() if self.hold_direction else None
         return RouteImputer(
-            denoiser, route, model.mean, model.std, align=self.align, fixed=fixed, sigma=self.align_sigma
+            denoiser,
+            route,
+            model.mean,
+            model.std,
+            align=self.align,
+            fixed=fixed,
+            sigma=self.align_sigma,
+            direction=self.gait,
+            keep_direction=self.hold_direction,
         )
 
 
@@ -187,6 +204,7 @@ def precise_setup(
     align: bool = True,
     plan: RoutePlan | None = None,
     turn_smoothing: float = 0.5,
+    hold_direction: bool = True,
 ) -> PreciseSetup:
     """Plan the route and split the losses (see the module docstring).
 
@@ -200,6 +218,7 @@ def precise_setup(
         align: turn the body so its own stepping direction follows the route.
         plan: a route planned already (a long motion's window); None plans one here.
         turn_smoothing: seconds over which the heading alignment is smoothed.
+        hold_direction: decide the stepping direction once and hold it (see :class:`PreciseSetup`).
 
     Raises:
         ConstraintError: the route is impossible (see :func:`plan_route`).
@@ -230,4 +249,5 @@ def precise_setup(
         impute=impute,
         align=align,
         align_sigma=turn_smoothing * model.fps,
+        hold_direction=hold_direction,
     )

@@ -16,6 +16,8 @@ from ..motion.skeleton import FOOT_JOINTS, PARENTS
 
 __all__ = [
     "bone_length_std",
+    "facing",
+    "facing_metrics",
     "floating_ratio",
     "foot_contact_switches",
     "foot_skating_ratio",
@@ -178,6 +180,74 @@ def mean_jerk(joints: np.ndarray, fps: float = 20.0) -> float:
         return 0.0
     jerk = np.diff(j, n=3, axis=0) * fps**3
     return float(np.linalg.norm(jerk, axis=-1).mean())
+
+
+def _box(x: np.ndarray, width: int) -> np.ndarray:
+    """Centred moving average over axis 0 (``width`` frames, shrinking at the ends)."""
+    if width <= 1:
+        return x
+    c = np.cumsum(np.concatenate([np.zeros_like(x[:1]), x]), axis=0)
+    n = len(x)
+    lo = np.clip(np.arange(n) - width // 2, 0, n)
+    hi = np.clip(np.arange(n) - width // 2 + width, 0, n)
+    return (c[hi] - c[lo]) / (hi - lo).reshape(-1, *([1] * (x.ndim - 1)))
+
+
+def facing(joints: np.ndarray, fps: float = 20.0, window_s: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Ground facing and travel directions per frame step, both averaged over ``window_s``.
+
+    Facing is read from the hips (perpendicular to left hip -> right hip, on the ground),
+    travel from the pelvis' ground velocity.
+
+    Args:
+        joints: ``(T, 22, 3)`` positions in metres, Y up.
+        fps: frames per second.
+        window_s: width of the moving average, in seconds.
+
+    Returns:
+        ``(T-1, 2)`` unit facing vectors (x, z) and ``(T-1, 2)`` travel velocities (x, z) in
+        m/s, both smoothed.
+    """
+    j = _np(joints)
+    across = j[:, 1, [0, 2]] - j[:, 2, [0, 2]]  # left hip - right hip: +x when facing +z
+    fwd = np.stack([-across[:, 1], across[:, 0]], -1)  # across rotated by -90 deg about Y
+    fwd = fwd / np.linalg.norm(fwd, axis=-1, keepdims=True).clip(min=1e-9)
+    fwd = 0.5 * (fwd[1:] + fwd[:-1])  # at the frame steps, as the velocity
+    vel = np.diff(j[:, 0, [0, 2]], axis=0) * fps
+    width = max(1, round(window_s * fps))
+    fwd = _box(fwd, width)
+    fwd = fwd / np.linalg.norm(fwd, axis=-1, keepdims=True).clip(min=1e-9)
+    return fwd, _box(vel, width)
+
+
+def facing_metrics(
+    joints: np.ndarray, fps: float = 20.0, min_speed: float = 0.3, window_s: float = 0.5, reversed_deg: float = 120.0
+) -> dict[str, float | None]:
+    """How well the body faces where it travels (walking backwards scores -1, sideways 0).
+
+    Over the *moving* frame steps (smoothed pelvis speed above ``min_speed`` m/s), with
+    facing and travel from :func:`facing` (both averaged over ``window_s``):
+
+    - ``facing_cos_mean``: mean cosine between facing and travel direction;
+    - ``facing_reversed_share``: share of moving steps facing more than ``reversed_deg``
+      degrees away from travel.
+
+    Args:
+        joints: ``(T, 22, 3)`` positions in metres, Y up.
+
+    Returns:
+        both figures, ``None`` when fewer than one second of steps is moving.
+    """
+    fwd, vel = facing(joints, fps, window_s)
+    speed = np.linalg.norm(vel, axis=-1)
+    moving = speed > min_speed
+    if moving.sum() < fps:
+        return {"facing_cos_mean": None, "facing_reversed_share": None}
+    cos = (fwd * vel).sum(-1)[moving] / speed[moving]
+    return {
+        "facing_cos_mean": float(cos.mean()),
+        "facing_reversed_share": float((cos < np.cos(np.radians(reversed_deg))).mean()),
+    }
 
 
 def root_speed(joints: np.ndarray, fps: float = 20.0) -> float:

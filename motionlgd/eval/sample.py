@@ -58,6 +58,7 @@ def sample_metrics(joints: np.ndarray, scenario: Any, fps: float, plan: Any = No
     out["foot_skating_ratio"] = M.foot_skating_ratio(joints)
     out["root_speed_mps"] = M.root_speed(joints, fps)
     out["jerk"] = M.mean_jerk(joints, fps)
+    out.update(M.facing_metrics(joints, fps))
     out["constraints_met"] = constraints_met(out)
     return out
 

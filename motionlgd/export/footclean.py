@@ -30,6 +30,7 @@ from ..errors import ShapeError
 from ..eval.metrics import foot_skating_ratio
 from ..motion.motion import Motion
 from ..motion.skeleton import FOOT_JOINTS, NUM_JOINTS, bone_lengths
+from .smoothing import calm_knee, soft_reach
 
 __all__ = ["FootCleanResult", "clean_foot_contacts", "detect_foot_contacts", "two_bone_ik"]
 
@@ -207,15 +208,22 @@ def _solve_leg(
     target_t: np.ndarray,
     active: np.ndarray,
     forward: np.ndarray,
+    soft: float = 0.0,
+    knee_lam: float = 0.0,
 ) -> float:
     """Re-solve one leg (hip, knee, ankle, toe) of ``joints`` into ``out`` on the ``active
     (T,)`` frames: two-bone IK onto the ankle target ``(T, 3)``, the toe at the original
-    foot length pointing at its target.  Returns the largest joint shift (metres)."""
+    foot length pointing at its target.  ``soft`` (metres) keeps the ankle target softly
+    inside the leg's reach and ``knee_lam`` smooths the knee's track
+    (:mod:`motionlgd.export.smoothing`; 0: exact IK).  Returns the largest joint shift (metres)."""
     hip, knee, ankle, toe = leg
     l1 = np.linalg.norm(joints[:, knee] - joints[:, hip], axis=-1)
     l2 = np.linalg.norm(joints[:, ankle] - joints[:, knee], axis=-1)
     l3 = np.linalg.norm(joints[:, toe] - joints[:, ankle], axis=-1)
+    target_a = soft_reach(joints[:, hip], target_a, l1 + l2, soft)
     new_knee, new_ankle = two_bone_ik(joints[:, hip], joints[:, knee], target_a, l1, l2, forward)
+    if knee_lam > 0:
+        new_knee, new_ankle = calm_knee(joints[:, hip], new_knee, target_a, l1, l2, knee_lam)
     foot_dir = target_t - new_ankle
     n = np.linalg.norm(foot_dir, axis=-1, keepdims=True)
     orig_dir = joints[:, toe] - joints[:, ankle]

@@ -75,6 +75,12 @@ class GuidanceConfig:
             (forwards, backwards, sideways: the model's choice) points along the route
             (default; on the evaluation suite it lowers raw foot skating from 0.87 to 0.78
             with the shipped model, see docs/results.md).
+        hold_direction: ("precise") decide that stepping direction once per motion (per
+            window of a long motion) from the first clear estimate, snapped to forwards,
+            sideways or backwards and held with hysteresis
+            (:class:`motionlgd.control.imputation.GaitDirection`); False reads it from every
+            frame of every estimate, which turned forward walkers round at bends (on a
+            1.2 m/s circle about 10 % of moving frames faced backwards).
         turn_smoothing: ("precise") seconds over which that turn is smoothed (Gaussian
             sigma). Shorter follows sharp corners more tightly but lets the turn follow
             each step's sway, swinging arms and head (more jerk); longer cuts corners in
@@ -107,6 +113,7 @@ class GuidanceConfig:
     route_weight: float = 0.0
     impute: bool = True
     align_heading: bool = True
+    hold_direction: bool = True
     turn_smoothing: float = 0.5
     gait_timing: bool = True
     gait_rate: tuple[float, float] = (0.6, 1.0)

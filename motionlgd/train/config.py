@@ -82,10 +82,12 @@ class TrainConfig:
     init_from: str | None = None
     lambda_vel: float = 20.0
     lambda_foot: float = 50.0
+    lambda_pos: float = 0.0
     seed: int = 0
     val_every: int = 250
     val_batches: int = 8
     checkpoint_minutes: float = 3.0
+    keep_every: int = 0
     threads: int | None = None
     root_mask_mix: list[float] | None = None
     root_lr_mult: float = 10.0
@@ -103,6 +105,10 @@ class TrainConfig:
             raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
         if self.loss_weighting not in ("uniform", "min_snr"):
             raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
+        for key in ("lambda_vel", "lambda_foot", "lambda_pos", "keep_every"):
+            value = getattr(self, key)
+            if not isinstance(value, (int, float)) or not value >= 0:
+                raise MotionLGDError(f"{key} must be a number >= 0, got {value!r}")
         if self.root_mask_mix is not None and (
             len(self.root_mask_mix) != 4 or min(self.root_mask_mix) < 0 or sum(self.root_mask_mix) <= 0
         ):

@@ -124,6 +124,8 @@ def train(
             if dist.any(time.time() - last_ckpt > cfg.checkpoint_minutes * 60):  # every rank the same step
                 _save(tr, ckpt, logf)
                 last_ckpt = time.time()
+            if cfg.keep_every and tr.step % cfg.keep_every == 0 and tr.step < cfg.max_steps:
+                _save(tr, out / "snapshots" / f"step_{tr.step:06d}.pt", logf)  # a curve of the run
             if max_minutes is not None and dist.any(time.time() - start > max_minutes * 60):
                 log.info("stopping after %.1f minutes at step %d", max_minutes, tr.step)
                 break
@@ -150,6 +152,7 @@ def _save(tr: _Trainer, ckpt: Path, logf: Any) -> None:
     """Checkpoint (every rank gathers its random states; rank 0 writes)."""
     state = tr.state()
     if tr.dist.main:
+        ckpt.parent.mkdir(parents=True, exist_ok=True)
         _atomic_torch_save(state, ckpt)
         if logf is not None:
             logf.flush()

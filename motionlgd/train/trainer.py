@@ -247,13 +247,18 @@ class _Trainer:
             err = err * self.t_weight[t][:, None, None]
         share = self._share  # valid counts of the global batch, per process: DDP's gradient mean is the global one
         total = (err * w).sum() / (share(m.sum()) * w.sum())
-        if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0:
+        if self.cfg.lambda_vel > 0 or self.cfg.lambda_foot > 0 or self.cfg.lambda_pos > 0:
             fp = pred * self.std_t + self.mean_t
             ft = x0 * self.std_t + self.mean_t
             jp, jt = recover_from_ric(fp), recover_from_ric(ft)
             rel_p = jp - jp[:, :, :1]
             rel_t = jt - jt[:, :, :1]
             vm = (mask[:, 1:] & mask[:, :-1]).float()[..., None, None]
+            if self.cfg.lambda_pos > 0:  # MDM's joint-position term, root-relative, m^2
+                pm = mask.float()[..., None, None]
+                l_pos = (((rel_p - rel_t) ** 2) * pm).sum() / share(pm.sum() * 66).clamp(min=1)
+                total = total + self.cfg.lambda_pos * l_pos
+                terms["pos"] = float(l_pos.detach())
             if self.cfg.lambda_vel > 0:
                 vp, vt = rel_p[:, 1:] - rel_p[:, :-1], rel_t[:, 1:] - rel_t[:, :-1]
                 l_vel = (((vp - vt) ** 2) * vm).sum() / share(vm.sum() * 66).clamp(min=1)

@@ -98,3 +98,46 @@ def test_realism_fd_is_zero_for_same_set_and_grows_with_difference():
     d = np.stack([motion_descriptor(x) for x in base])
     assert frechet_distance(d, d) == pytest.approx(0.0, abs=1e-4)
     assert realism_score(np.stack(fast), np.stack(base)) > realism_score(np.stack(base[:6]), np.stack(base[6:]))
+
+
+def _walker(yaw_deg: np.ndarray, speed: float = 1.0, fps: float = 20.0) -> np.ndarray:
+    """Joints ``(T, 22, 3)``: a pelvis moving along +z at ``speed`` m/s, hips 10 cm either side
+    of it turned by ``yaw_deg (T,)`` degrees (0: facing +z, the travel direction)."""
+    T = len(yaw_deg)
+    j = np.zeros((T, 22, 3))
+    j[:, :, 1] = 0.9
+    j[:, 0, 2] = speed * np.arange(T) / fps
+    a = np.radians(yaw_deg)
+    left = np.stack([np.cos(a), np.zeros(T), -np.sin(a)], -1) * 0.1  # +x for yaw 0
+    j[:, 1] = j[:, 0] + left
+    j[:, 2] = j[:, 0] - left
+    return j
+
+
+@pytest.mark.parametrize(
+    ("yaw", "cos", "rev"), [(0.0, 1.0, 0.0), (180.0, -1.0, 1.0), (90.0, 0.0, 0.0), (-90.0, 0.0, 0.0)]
+)
+def test_facing_reads_the_hips_against_the_travel(yaw: float, cos: float, rev: float) -> None:
+    out = M.facing_metrics(_walker(np.full(60, yaw)))
+    assert out["facing_cos_mean"] == pytest.approx(cos, abs=1e-9)
+    assert out["facing_reversed_share"] == rev
+
+
+def test_facing_reversed_share_counts_the_turned_frames() -> None:
+    yaw = np.zeros(200)
+    yaw[80:130] = 180.0  # 2.5 s facing backwards mid-walk
+    out = M.facing_metrics(_walker(yaw))
+    assert out["facing_reversed_share"] == pytest.approx(50 / 199, abs=0.03)
+    yaw[80:130] = 110.0  # turned, but under the 120-degree threshold
+    assert M.facing_metrics(_walker(yaw))["facing_reversed_share"] == 0.0
+
+
+def test_facing_is_averaged_over_half_a_second() -> None:
+    yaw = np.zeros(100)
+    yaw[50:53] = 180.0  # a three-frame flip is averaged away
+    assert M.facing_metrics(_walker(yaw))["facing_reversed_share"] == 0.0
+
+
+def test_facing_of_a_body_that_barely_moves_is_none() -> None:
+    out = M.facing_metrics(_walker(np.zeros(60), speed=0.1))
+    assert out == {"facing_cos_mean": None, "facing_reversed_share": None}
