@@ -81,6 +81,8 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, toy_data):
         ("name: x\nlr: 0.1\nlr: 0.2\n", r"invalid YAML .*duplicate key 'lr'"),
         ("name: x\nprediction: eps\n", "prediction must be one of"),
         ("name: x\nloss_weighting: snr_plus_one\n", "loss_weighting must be"),
+        ("name: x\nlambda_pos: -1\n", "lambda_pos must be a number >= 0"),
+        ("name: x\nkeep_every: many\n", "keep_every must be a number >= 0"),
     ],
 )
 def test_load_config_rejects_bad_settings(tmp_path, text, match):
@@ -265,3 +267,27 @@ def test_min_snr_with_v_prediction_is_refused(tmp_path, toy_data):
     with pytest.raises(MotionLGDError, match="min_snr"):
         train(cfg, progress=False, data=toy_data)
     assert not (tmp_path / "vsnr").exists()
+
+
+def test_snapshots_and_the_position_term(tmp_path, toy_data):
+    cfg = _cfg(tmp_path, "snap", 4)
+    cfg.keep_every, cfg.lambda_pos = 2, 10.0
+    train(cfg, progress=False, data=toy_data)
+    snaps = sorted(p.name for p in (tmp_path / "snap" / "snapshots").iterdir())
+    assert snaps == ["step_000002.pt"]  # the last step is last.pt itself
+    logs = [json.loads(line) for line in (tmp_path / "snap" / "log.jsonl").read_text().splitlines()]
+    assert all(r["pos"] > 0 for r in logs)
+    # the term changes the loss, so the run differs from one without it
+    plain = _cfg(tmp_path, "plain", 4)
+    train(plain, progress=False, data=toy_data)
+    a = torch.load(tmp_path / "snap" / "last.pt", weights_only=True)["net"]
+    b = torch.load(tmp_path / "plain" / "last.pt", weights_only=True)["net"]
+    assert any(not torch.equal(a[k], b[k]) for k in a)
+
+
+def test_v3_config_parses():
+    from pathlib import Path
+
+    cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "v3.yaml")
+    assert cfg.lambda_pos > 0 and cfg.lambda_foot > 50 and cfg.keep_every > 0
+    assert Path(cfg.init_from).name == "default"  # the shipped model folder
