@@ -327,6 +327,10 @@ def test_no_video_still_draws_the_topdown_and_render_picks_by_suffix(tmp_path, s
     assert Image.open(tmp_path / "top.png").size == (800, 800)
     code, _, err = _run(capsys, "render", motion, "-o", str(tmp_path / "top.mp4"), "--topdown")
     assert code == 2 and "--topdown" in err
+    face = str(tmp_path / "face.png")
+    assert _run(capsys, "render", motion, "-o", face, "--topdown", "--facing", "-q")[0] == 0
+    code, _, err = _run(capsys, "render", motion, "-o", str(tmp_path / "f.mp4"), "--facing")
+    assert code == 2 and "add --topdown" in err and not (tmp_path / "f.mp4").exists()
 
 
 def test_export_of_several_samples_names_the_files_it_writes(tmp_path, scenario, tiny_model_dir, capsys):

@@ -35,10 +35,21 @@ def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     labels = _sample_labels(joints.shape[0], args.sample)
     ids = None if args.sample is None else [args.sample]  # a sample keeps its colour when drawn alone
+    if args.facing and not args.topdown:
+        raise MotionLGDError("--facing draws on the top-down picture: add --topdown")
     if args.topdown:
         if out.suffix.lower() != ".png":
             raise MotionLGDError(f"--topdown draws a PNG picture: give -o a .png name, got {out.name!r}")
-        render_topdown(joints, out, scene=scene, labels=labels, overwrite=args.overwrite, sample_ids=ids)
+        render_topdown(
+            joints,
+            out,
+            scene=scene,
+            labels=labels,
+            overwrite=args.overwrite,
+            sample_ids=ids,
+            facing=args.facing,
+            fps=fps,
+        )
     else:
         render_motion(
             joints,

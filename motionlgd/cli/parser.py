@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--out", required=True, help="output .mp4 or .gif (video), .png or .jpg (still, see --frame)")
     r.add_argument("--frame", type=int, help="frame of a still picture (default: the last; negative counts back)")
     r.add_argument("--topdown", action="store_true", help="draw the root paths seen from above (.png) instead")
+    r.add_argument(
+        "--facing", action="store_true", help="with --topdown: arrows where the body faces (red: away from travel)"
+    )
     r.add_argument("--backend", default="auto", help="auto, pyrender or matplotlib")
     r.add_argument("--size", default="640x480", help="WxH pixels")
     r.add_argument("--sample", type=int, help="render only this sample (default: all in one scene)")

@@ -118,7 +118,8 @@ def _ci(values: list[float]) -> tuple[float, float]:
 #: LGD-MC guidance or the model's root condition alone (no imputation), and imputation plus
 #: guidance pulling the model's own pelvis to the route, and the default with one of its
 #: body steps off: turning the body so its own stepping direction follows the route, gait
-#: timing, harmonising resampling, or the turn's smoothing (back to 3 frames).
+#: timing, harmonising resampling, the turn's smoothing (back to 3 frames), or the held
+#: stepping direction (read from every frame instead).
 ABLATIONS = (
     Method("plan_guided", "precise", 16, (("impute", False), ("route_weight", 1.0))),
     Method("plan_cond_only", "precise", 16, (("impute", False),)),
@@ -127,6 +128,7 @@ ABLATIONS = (
     Method("precise_no_gait_timing", "precise", 16, (("gait_timing", False),)),
     Method("precise_no_resample", "precise", 16, (("resample", 1),)),
     Method("precise_sharp_turns", "precise", 16, (("turn_smoothing", 0.15),)),
+    Method("precise_per_frame_direction", "precise", 16, (("hold_direction", False),)),
 )
 
 #: Methods ``motionlgd eval`` runs unless ``--methods`` says otherwise.
@@ -142,6 +144,8 @@ METRIC_KEYS = (
     ("obstacle_max_depth_m", "max depth (cm)", 100.0),
     ("foot_skating_ratio", "foot skate", 1.0),
     ("jerk", "jerk (m/s^3)", 1.0),
+    ("facing_cos_mean", "facing cos", 1.0),
+    ("facing_reversed_share", "facing reversed", 1.0),
     ("s_per_6s_clip", "s / 6 s clip", 1.0),
 )
 
@@ -157,7 +161,7 @@ def aggregate(rows: list[dict[str, Any]], methods: tuple[Method, ...] = METHODS)
             continue
         agg: dict[str, Any] = {"samples": len(mine)}
         for key, _, scale in METRIC_KEYS:
-            vals = [r[key] * scale for r in mine if key in r]
+            vals = [r[key] * scale for r in mine if r.get(key) is not None]
             if vals:
                 agg[key] = _ci(vals)
         agg["time_per_step_s"] = _ci([r["time_per_step_s"] for r in mine])

@@ -50,6 +50,24 @@ def _still_title(scene: SceneSpec) -> str:
     return "\n".join(lines)
 
 
+def _draw_facing(ax: Any, joints: np.ndarray, color: Any, fps: float, legend: bool) -> None:
+    """Facing arrows of one motion ``(T, 22, 3)`` every half second (red: turned away from travel)."""
+    from ..eval.metrics import facing as facing_of
+
+    fwd, vel = facing_of(joints, fps)
+    speed = np.linalg.norm(vel, axis=-1)
+    cos = (fwd * vel).sum(-1) / np.maximum(speed, 1e-9)
+    away = (speed > 0.3) & (cos < np.cos(np.radians(120)))
+    every = max(1, round(fps / 2))
+    idx = np.arange(0, len(fwd), every)
+    root = 0.5 * (joints[idx, 0] + joints[idx + 1, 0])  # at the frame steps, as fwd
+    for ok, col, label in ((~away[idx], color, "facing"), (away[idx], "red", "facing > 120 deg from travel")):
+        if ok.any():
+            ax.quiver(root[ok, 0], root[ok, 2], 0.25 * fwd[idx[ok], 0], 0.25 * fwd[idx[ok], 1], color=col,
+                      angles="xy", scale_units="xy", scale=1, width=0.004, zorder=5,
+                      label=label if legend or col == "red" else None)  # fmt: skip
+
+
 def render_topdown(
     joints: Any,
     out_png: str | os.PathLike[str],
@@ -59,6 +77,8 @@ def render_topdown(
     size: tuple[int, int] = (800, 800),
     dpi: int = 100,
     sample_ids: Sequence[int] | None = None,
+    facing: bool = False,
+    fps: float = 20.0,
 ) -> Path:
     """Draw root trajectories seen from above and save a PNG.
 
@@ -76,6 +96,10 @@ def render_topdown(
         dpi: resolution used for text and line widths.
         sample_ids: the sample index of each motion, which picks its colour
             (``sample_color(sample_ids[i])``); default ``0 .. N-1``.
+        facing: also draw where the body faces every half second (an arrow from the
+            pelvis, read from the hips as :func:`motionlgd.eval.metrics.facing`); arrows of
+            moving frames facing more than 120 degrees from the direction of travel are red.
+        fps: frame rate of ``joints`` (for ``facing``).
 
     Returns:
         The written path.
@@ -122,6 +146,8 @@ def render_topdown(
         ax.plot(root[::20, 0], root[::20, 2], color=c, marker=".", ls="none", markersize=5, zorder=4)
         ax.plot(root[0, 0], root[0, 2], color=c, marker="o", markersize=8, mec="black", mew=0.6, zorder=5)
         ax.plot(root[-1, 0], root[-1, 2], color=c, marker="^", markersize=9, mec="black", mew=0.6, zorder=5)
+        if facing:
+            _draw_facing(ax, arr[i], c, fps, legend=i == 0)
     for k, wp in enumerate(scene.waypoints):
         x, z = wp["position"]
         ax.plot(x, z, marker="*", color=WAYPOINT_COLOR, markersize=16, mec="black", mew=0.7, ls="none",

@@ -204,3 +204,28 @@ def test_video_caption_changes_with_the_timeline(tmp_path: Path, walk: np.ndarra
     frames = [annotate_frame(np.full((120, 320, 3), 255, np.uint8), scene.title_at(t), None) for t in (0.0, 1.0)]
     dark = [(f < 128).any(axis=-1).any(axis=0).nonzero()[0].max() for f in frames]  # right end of the text
     assert dark[1] > dark[0] + 40
+
+
+def _facing_walk(turned: bool) -> np.ndarray:
+    """``(60, 22, 3)``: a pelvis walking +z at 1 m/s with hips 10 cm either side, facing +z
+    (or -z over frames 20-40 when ``turned``)."""
+    T = 60
+    j = np.zeros((T, 22, 3))
+    j[..., 1] = 0.9
+    j[:, :, 2] = np.arange(T)[:, None] / 20.0
+    side = np.tile([0.1, 0.0, 0.0], (T, 1))
+    if turned:
+        side[20:40] *= -1
+    j[:, 1] += side
+    j[:, 2] -= side
+    return j
+
+
+def test_topdown_draws_the_facing_and_marks_turned_frames_red(tmp_path: Path) -> None:
+    red = (1.0, 0.0, 0.0)
+    plain = _read(render_topdown(_facing_walk(False), tmp_path / "p.png", size=(300, 300)))
+    ahead = _read(render_topdown(_facing_walk(False), tmp_path / "a.png", size=(300, 300), facing=True))
+    turned = _read(render_topdown(_facing_walk(True), tmp_path / "t.png", size=(300, 300), facing=True))
+    assert _near(ahead, sample_color(0), tol=40).sum() > _near(plain, sample_color(0), tol=40).sum() + 20  # arrows
+    assert _near(ahead, red, tol=60).sum() == 0
+    assert _near(turned, red, tol=60).sum() > 20  # the stretch facing backwards
