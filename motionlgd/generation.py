@@ -200,7 +200,7 @@ def generate(
             ``"none"``: off.  Both clean-ups re-solve the legs only (bone lengths and the
             pelvis path are kept).  ``joints`` are then the cleaned ones, the motions carry
             no features (they would not match), each sample's metrics add
-            ``foot_skating_before_cleanup``, ``metrics["clean_feet"]`` names the clean-up
+            ``foot_skating_before_cleanup`` and ``jerk_before_cleanup``, ``metrics["clean_feet"]`` names the clean-up
             (or is ``False``) and ``scenario.foot_cleanup`` records it.
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
@@ -377,20 +377,16 @@ def generate(
     joints_np = joints_t.cpu().numpy().astype(np.float32)
     if not (np.isfinite(feats_np).all() and np.isfinite(joints_np).all()):
         raise NumericalError("the generated motion contains NaN/inf; nothing was written")
-    skating_raw: list[float] = []
+    before: list[dict[str, float]] = [{} for _ in range(N)]
     if cleanup:
-        from .export import clean_feet as run_cleanup
+        from .export import clean_feet_batch
 
-        for i in range(N):
-            fixed = run_cleanup(joints_np[i], model.fps, cleanup)
-            joints_np[i] = fixed.joints.astype(np.float32)
-            skating_raw.append(fixed.metrics["skating_before"])
+        before = clean_feet_batch(joints_np, model.fps, cleanup)
     plan = precise.plan if precise is not None else _scoring_plan(scenario, model.fps)
     per_sample = []
     for i in range(N):
         row = sample_metrics(joints_np[i], scenario, model.fps, plan)
-        if cleanup:
-            row["foot_skating_before_cleanup"] = skating_raw[i]
+        row.update(before[i])
         for k, v in terms.items():
             row[f"loss_{k}"] = float(v[i])
         per_sample.append(row)

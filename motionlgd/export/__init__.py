@@ -33,6 +33,7 @@ __all__ = [
     "IKResult",
     "Rig",
     "clean_feet",
+    "clean_feet_batch",
     "clean_foot_contacts",
     "detect_foot_contacts",
     "detect_stance",
@@ -67,6 +68,21 @@ def clean_feet(motion_or_joints: Motion | np.ndarray, fps: float | None = None, 
     if method == "steps":
         return plant_footsteps(motion_or_joints, fps)
     raise ValueError(f"unknown foot clean-up {method!r}; choose one of {list(FOOT_CLEANUPS)}")
+
+
+def clean_feet_batch(joints: np.ndarray, fps: float, method: str) -> list[dict[str, float]]:
+    """Clean the feet of every motion of ``joints (N, T, 22, 3)`` in place (metres, Y up) with
+    :func:`clean_feet`; returns per motion what it was before: ``foot_skating_before_cleanup``
+    and ``jerk_before_cleanup`` (m/s^3, :func:`motionlgd.eval.metrics.mean_jerk`)."""
+    from ..eval.metrics import mean_jerk
+
+    before = []
+    for i in range(len(joints)):
+        jerk = mean_jerk(joints[i], fps)
+        fixed = clean_feet(joints[i], fps, method)
+        joints[i] = fixed.joints.astype(joints.dtype)
+        before.append({"foot_skating_before_cleanup": fixed.metrics["skating_before"], "jerk_before_cleanup": jerk})
+    return before
 
 
 #: Formats of :func:`export_motion`.

@@ -29,7 +29,12 @@ class TrainConfig:
     sample's feature loss by ``min(SNR(t), min_snr_gamma)`` (Hang et al. 2023, for x0
     prediction), raised to at least ``min_snr_floor`` (0 = the paper's rule; 1 keeps the
     noisiest levels at the uniform weight), normalised to mean 1 over t: it moves effort
-    to the low noise levels that shape the details. ``init_from`` starts a new run from the
+    to the low noise levels that shape the details. ``lambda_foot``, ``lambda_vel`` and
+    ``lambda_pos`` weigh MDM's geometric terms on the decoded joints (foot velocity on
+    contact frames, joint velocities, pelvis-relative joint positions; metres).
+    ``input_perturbation`` (gamma) trains on inputs whose noise is off by ``gamma * xi``
+    (DDPM-IP, Ning et al. 2023, against the exposure bias of sampling from the model's
+    own estimates); ``keep_every`` keeps a snapshot every so many steps. ``init_from`` starts a new run from the
     EMA weights (and normalisation) of another run's training checkpoint, or of a model
     folder (``config.json`` + ``model.safetensors``, e.g. the shipped default model); it is
     ignored when the run resumes from its own checkpoint. ``model.root_cond: 5`` trains a
@@ -83,6 +88,7 @@ class TrainConfig:
     lambda_vel: float = 20.0
     lambda_foot: float = 50.0
     lambda_pos: float = 0.0
+    input_perturbation: float = 0.0
     seed: int = 0
     val_every: int = 250
     val_batches: int = 8
@@ -105,7 +111,7 @@ class TrainConfig:
             raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
         if self.loss_weighting not in ("uniform", "min_snr"):
             raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
-        for key in ("lambda_vel", "lambda_foot", "lambda_pos", "keep_every"):
+        for key in ("lambda_vel", "lambda_foot", "lambda_pos", "keep_every", "input_perturbation"):
             value = getattr(self, key)
             if not isinstance(value, (int, float)) or not value >= 0:
                 raise MotionLGDError(f"{key} must be a number >= 0, got {value!r}")

@@ -225,7 +225,10 @@ class _Trainer:
         if noise is None:
             noise = torch.randn(x0.shape, generator=gen).to(self.device)
         ab = self.abar[t][:, None, None]
-        xt = ab.sqrt() * x0 + (1 - ab).sqrt() * noise
+        seen = noise
+        if self.cfg.input_perturbation > 0:  # DDPM-IP: the input's noise is off by gamma * xi, the target is not
+            seen = noise + self.cfg.input_perturbation * torch.randn(x0.shape, generator=gen).to(self.device)
+        xt = ab.sqrt() * x0 + (1 - ab).sqrt() * seen
         extra = {}
         if getattr(getattr(net, "module", net), "root_cond", 0):  # DDP wraps the network in .module
             mix = tuple(self.cfg.root_mask_mix) if self.cfg.root_mask_mix else DEFAULT_MIX

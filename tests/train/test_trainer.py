@@ -83,6 +83,7 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, toy_data):
         ("name: x\nloss_weighting: snr_plus_one\n", "loss_weighting must be"),
         ("name: x\nlambda_pos: -1\n", "lambda_pos must be a number >= 0"),
         ("name: x\nkeep_every: many\n", "keep_every must be a number >= 0"),
+        ("name: x\ninput_perturbation: -0.1\n", "input_perturbation must be a number >= 0"),
     ],
 )
 def test_load_config_rejects_bad_settings(tmp_path, text, match):
@@ -291,3 +292,14 @@ def test_v3_config_parses():
     cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "v3.yaml")
     assert cfg.lambda_pos > 0 and cfg.lambda_foot > 50 and cfg.keep_every > 0
     assert Path(cfg.init_from).name == "default"  # the shipped model folder
+
+
+def test_input_perturbation_changes_the_inputs_not_the_resume(tmp_path, toy_data):
+    runs = {}
+    for name, gamma in (("a", 0.1), ("b", 0.1), ("c", 0.0)):
+        cfg = _cfg(tmp_path, name, 2)
+        cfg.input_perturbation = gamma
+        train(cfg, progress=False, data=toy_data)
+        runs[name] = torch.load(tmp_path / name / "last.pt", weights_only=True)["net"]
+    assert all(torch.equal(runs["a"][k], runs["b"][k]) for k in runs["a"])  # deterministic
+    assert any(not torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
