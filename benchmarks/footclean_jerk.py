@@ -1,6 +1,6 @@
 """Jerk and skating of the `steps` foot clean-up against the raw motion it cleans.
 
-    python benchmarks/footclean_jerk.py [--steps 100] [--walks 50] [--json out.json]
+    python benchmarks/footclean_jerk.py [--walks 50] [--json out.json]
 
 Raw motions (no clean-up) of the obstacle demo (assets/scenarios/obstacles.yaml, its own
 seed, samples and sampler) and of three unguided 6 s walks ("a person walks forward",

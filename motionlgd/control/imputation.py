@@ -147,39 +147,46 @@ def _snap(angle: torch.Tensor) -> torch.Tensor:
 class GaitDirection:
     """The stepping direction a motion keeps relative to its facing, decided once and held.
 
-    The first estimate that moves clearly (clarity >= ``min_clarity``) decides it: its mean
-    stepping direction snapped to forwards, sideways or backwards. Later estimates change
-    it only when their mean lies more than :data:`SWITCH_DEG` from it (hysteresis), so a
-    bend, where an estimate may step sideways or backwards for a moment, does not turn a
-    forward walker round. Holds ``(B,)`` radians, or None before a decision.
+    Per sample, the first estimate that moves clearly (clarity >= ``min_clarity``) decides
+    it: its mean stepping direction snapped to forwards, sideways or backwards. Later
+    estimates change it only when their mean lies more than :data:`SWITCH_DEG` from it
+    (hysteresis), so a bend, where an estimate may step sideways or backwards for a moment,
+    does not turn a forward walker round. With ``prefix`` frames already generated (a long
+    motion's overlap), the first decision reads those frames only, so a window goes on
+    stepping as the previous one did. Holds ``(B,)`` radians, NaN where undecided, or None
+    before the first estimate.
     """
 
-    def __init__(self, min_clarity: float = 0.3, switch_deg: float = SWITCH_DEG) -> None:
+    def __init__(self, min_clarity: float = 0.3, switch_deg: float = SWITCH_DEG, prefix: int = 0) -> None:
         self.held: torch.Tensor | None = None
         self.min_clarity = min_clarity
         self.switch = switch_deg * torch.pi / 180
+        self.prefix = prefix
 
-    def update(self, features: torch.Tensor) -> torch.Tensor | None:
-        """Decide or keep the direction from ``(B, T, D)`` unnormalised features; returns it."""
+    def update(self, features: torch.Tensor) -> torch.Tensor:
+        """Decide or keep the direction from ``(B, T, D)`` unnormalised features; returns it
+        (``(B,)``, NaN for samples still undecided)."""
+        if self.held is None or self.held.shape[0] != features.shape[0]:
+            first = features[:, : self.prefix] if self.prefix > 1 else features
+            mean, clarity = gait_direction(first)
+            nan = torch.full_like(mean, float("nan"))
+            self.held = torch.where(clarity >= self.min_clarity, _snap(mean), nan)
+            return self.held
         mean, clarity = gait_direction(features)
         clear = clarity >= self.min_clarity
-        if self.held is None or self.held.shape != mean.shape:
-            if not bool(clear.all()):
-                return None
-            self.held = _snap(mean)
-            return self.held
-        off = torch.remainder(mean - self.held + torch.pi, 2 * torch.pi) - torch.pi
-        switch = clear & (off.abs() > self.switch)
-        self.held = torch.where(switch, _snap(mean), self.held.to(mean))
+        held = self.held.to(mean)
+        off = torch.remainder(mean - held + torch.pi, 2 * torch.pi) - torch.pi
+        switch = clear & (held.isnan() | (off.abs() > self.switch))
+        self.held = torch.where(switch, _snap(mean), held)
         return self.held
 
     def current(self, features: torch.Tensor) -> torch.Tensor | None:
-        """The held direction for ``(M, T, D)`` features (``M`` a multiple of the held batch:
-        Monte Carlo samples lead), else the features' own snapped mean when they are clear."""
-        if self.held is not None and features.shape[0] % self.held.shape[0] == 0:
-            return self.held.to(features).repeat(features.shape[0] // self.held.shape[0])
-        mean, clarity = gait_direction(features)
-        return _snap(mean) if bool((clarity >= self.min_clarity).all()) else None
+        """The held direction for ``(M, T, D)`` features, ``M`` a multiple of the held batch
+        (Monte Carlo samples lead: sample ``m`` is batch item ``m % B``); None before the
+        first estimate or for another batch."""
+        if self.held is None or features.shape[0] % self.held.shape[0] != 0:
+            return None
+        return self.held.to(features).repeat(features.shape[0] // self.held.shape[0])
 
 
 def align_heading(
@@ -196,11 +203,13 @@ def align_heading(
     (forwards, backwards, sideways: the direction of its root velocity in its own frame).
     This keeps that relative direction and sets the heading so the stepping direction
     points along the route: a forward walker faces along the route, a backward walker
-    faces away from it. Where the body or the route barely moves (steps under
-    ``min_step`` metres per frame), the model's own heading is kept. The heading
-    correction is smoothed over ``sigma`` frames: a step's sway is not a turn, and a turn
-    that followed the sway would swing the arms and head from frame to frame (at 3 frames
-    the suite's jerk was 1.27x unguided's, at 10 frames 1.17x, with less foot skating).
+    faces away from it. Steps under ``min_step`` metres per frame (of the body or the
+    route) say no direction: there the correction of the nearest moving frames carries
+    over, and only more than about ``3 * sigma`` frames from any movement does the model's
+    own heading come back. The heading correction is smoothed over ``sigma`` frames: a
+    step's sway is not a turn, and a turn that followed the sway would swing the arms and
+    head from frame to frame (at 3 frames the suite's jerk was 1.27x unguided's, at 10
+    frames 1.17x, with less foot skating; 1.18x since the turn is applied in full).
 
     Args:
         features: ``(B, T, D)`` unnormalised features (channels 0-2 are read).
@@ -211,9 +220,9 @@ def align_heading(
         fixed: leading frames whose heading is kept (a long motion's overlap, already
             generated); the correction fades in over the ``4 * sigma`` frames after them.
         direction: ``(B,)`` the stepping direction to keep relative to the facing, in
-            radians (:class:`GaitDirection`); None reads it from each frame of the
-            estimate, which can turn a walker round where an estimate steps backwards
-            for a moment at a bend.
+            radians (:class:`GaitDirection`; NaN: undecided for that sample); None (or
+            NaN) reads it from each frame of the estimate, which can turn a walker round
+            where an estimate steps backwards for a moment at a bend.
 
     Returns:
         features with the heading channel (0) rewritten; everything else unchanged.
@@ -225,10 +234,10 @@ def align_heading(
     phi = -2 * ang  # body yaw per frame (0 = +z, as headings)
     local = f[:, :-1, 1:3]  # step t-1 -> t in frame t's root frame
     d = route[:, 1:] - route[:, :-1]
-    if direction is None:
-        alpha = torch.atan2(local[..., 0], local[..., 1])
-    else:
-        alpha = direction.to(f)[:, None].expand(B, local.shape[1])
+    alpha = torch.atan2(local[..., 0], local[..., 1])
+    if direction is not None:
+        held = direction.to(f)[:, None].expand(B, local.shape[1])
+        alpha = torch.where(held.isnan(), alpha, held)
     beta = torch.atan2(d[..., 0], d[..., 1])
     w = _step_weights(local, d, min_step)
     delta = beta - alpha - phi[:, 1:]  # the turn that would make the step point along the route

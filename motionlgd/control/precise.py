@@ -163,7 +163,7 @@ class PreciseSetup:
         if self.route is None or not self.impute:
             return denoiser
         route = self.route.to(model.device)
-        self.gait = GaitDirection() if self.hold_direction else None
+        self.gait = GaitDirection(prefix=fixed) if self.hold_direction else None
         return RouteImputer(
             denoiser,
             route,

@@ -205,9 +205,11 @@ def facing(joints: np.ndarray, fps: float = 20.0, window_s: float = 0.5) -> tupl
         window_s: width of the moving average, in seconds.
 
     Returns:
-        ``(T-1, 2)`` unit facing vectors (x, z) and ``(T-1, 2)`` travel velocities (x, z) in
-        m/s, both smoothed.
+        ``(T-1, 2)`` unit facing vectors (x, z; zero where the hips coincide) and
+        ``(T-1, 2)`` travel velocities (x, z) in m/s, both smoothed.
     """
+    if not (np.isfinite(fps) and fps > 0):
+        raise ValueError(f"fps must be a positive number, got {fps!r}")
     j = _np(joints)
     across = j[:, 1, [0, 2]] - j[:, 2, [0, 2]]  # left hip - right hip: +x when facing +z
     fwd = np.stack([-across[:, 1], across[:, 0]], -1)  # across rotated by -90 deg about Y
@@ -234,6 +236,10 @@ def facing_metrics(
 
     Args:
         joints: ``(T, 22, 3)`` positions in metres, Y up.
+        fps: frames per second (> 0).
+        min_speed: smoothed pelvis speed (m/s) above which a frame step counts as moving.
+        window_s: averaging window of facing and travel, in seconds.
+        reversed_deg: angle (degrees) beyond which a moving step counts as reversed.
 
     Returns:
         both figures, ``None`` when fewer than one second of steps is moving.

@@ -25,9 +25,10 @@ the motion still has, as an animator's foot-placement rig would:
    frames.
 4. Smoothing (``smoothing > 0``, :mod:`motionlgd.export.smoothing`): the foot tracks are
    re-solved for least jerk with the plants held exactly, the foot held over its plant
-   for one more frame at each end while it lifts (``lift_first``), the rebuilt swings'
-   ground paths left free, their heights kept loosely; frames the clean-up did not
-   touch stay where they were.  Without it the clean-up tripled the obstacle demo's
+   for one more frame at each end of a swing (it lifts first and lands last), the
+   rebuilt swings' ground paths left free, their heights kept loosely; frames the
+   clean-up did not touch are held too. The knee's track is smoothed over the whole
+   clip (step 5), so a leg may move slightly everywhere.  Without it the clean-up tripled the obstacle demo's
    jerk (plants stopping the foot in a frame, knees snapping near full reach).
 5. Legs: two-bone IK (hip -> knee -> ankle, original thigh and shin lengths, knee in the
    plane of the original knee; with smoothing, the target kept softly inside the leg's
@@ -220,8 +221,8 @@ def _smooth_targets(
     """Stage 4: the least-jerk track ``(T, 3)`` of one foot joint near its ``target (T, 3)``
     (``raw``: where it was; ``changed``/``pinned`` ``(T,)`` bool from :func:`_foot_targets`)."""
     swing = changed & ~pinned
-    w_xz = np.where(pinned, HOLD, np.where(swing, _W_SWING_XZ, 1.0))
-    w_y = np.where(pinned, HOLD, np.where(swing, _W_SWING_Y, 1.0))
+    w_xz = np.where(pinned | ~changed, HOLD, np.where(swing, _W_SWING_XZ, 1.0))
+    w_y = np.where(pinned | ~changed, HOLD, np.where(swing, _W_SWING_Y, 1.0))
     goal = np.where(changed[:, None], target, raw)
     held = goal.copy()
     for src, dst in ((slice(0, -1), slice(1, None)), (slice(1, None), slice(0, -1))):

@@ -65,7 +65,7 @@ def _draw_facing(ax: Any, joints: np.ndarray, color: Any, fps: float, legend: bo
         if ok.any():
             ax.quiver(root[ok, 0], root[ok, 2], 0.25 * fwd[idx[ok], 0], 0.25 * fwd[idx[ok], 1], color=col,
                       angles="xy", scale_units="xy", scale=1, width=0.004, zorder=5,
-                      label=label if legend or col == "red" else None)  # fmt: skip
+                      label=label if legend else None)  # fmt: skip
 
 
 def render_topdown(

@@ -111,10 +111,14 @@ class TrainConfig:
             raise MotionLGDError(f"prediction must be one of {list(PREDICTIONS)}, got {self.prediction!r}")
         if self.loss_weighting not in ("uniform", "min_snr"):
             raise MotionLGDError(f"loss_weighting must be 'uniform' or 'min_snr', got {self.loss_weighting!r}")
-        for key in ("lambda_vel", "lambda_foot", "lambda_pos", "keep_every", "input_perturbation"):
+        for key in ("lambda_vel", "lambda_foot", "lambda_pos", "input_perturbation"):
             value = getattr(self, key)
-            if not isinstance(value, (int, float)) or not value >= 0:
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise MotionLGDError(f"{key} must be a number >= 0, got {value!r}")
+        if isinstance(self.keep_every, bool) or not isinstance(self.keep_every, int) or self.keep_every < 0:
+            raise MotionLGDError(f"keep_every must be a whole number of steps >= 0, got {self.keep_every!r}")
+        if self.input_perturbation > 0 and self.prediction != "x0":
+            raise MotionLGDError("input_perturbation is defined for prediction 'x0' (the v target reads the noise)")
         if self.root_mask_mix is not None and (
             len(self.root_mask_mix) != 4 or min(self.root_mask_mix) < 0 or sum(self.root_mask_mix) <= 0
         ):

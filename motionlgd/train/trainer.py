@@ -216,9 +216,12 @@ class _Trainer:
         gen: torch.Generator,
         t: torch.Tensor | None = None,
         noise: torch.Tensor | None = None,
+        perturb: bool = True,
     ) -> tuple[torch.Tensor, dict[str, float]]:
         """Training loss of a batch (``t`` and ``noise`` drawn from ``gen`` unless given). The
-        feature term is normalised by the valid frames of the global batch (all processes)."""
+        feature term is normalised by the valid frames of the global batch (all processes).
+        ``perturb=False`` leaves out the input perturbation (validation: comparable across
+        configs)."""
         B = x0.shape[0]
         if t is None:
             t = torch.randint(0, self.schedule.num_steps, (B,), generator=gen).to(self.device)
@@ -226,7 +229,9 @@ class _Trainer:
             noise = torch.randn(x0.shape, generator=gen).to(self.device)
         ab = self.abar[t][:, None, None]
         seen = noise
-        if self.cfg.input_perturbation > 0:  # DDPM-IP: the input's noise is off by gamma * xi, the target is not
+        if (
+            perturb and self.cfg.input_perturbation > 0
+        ):  # DDPM-IP: the input's noise is off by gamma * xi, the target is not
             seen = noise + self.cfg.input_perturbation * torch.randn(x0.shape, generator=gen).to(self.device)
         xt = ab.sqrt() * x0 + (1 - ab).sqrt() * seen
         extra = {}
@@ -291,7 +296,7 @@ class _Trainer:
         losses = []
         for _ in range(self.cfg.val_batches):
             x0, mask, emb = self.batch(sampler, self.cfg.batch_size)
-            losses.append(self.loss(self.ema, x0, mask, emb, gen)[1]["feat"])
+            losses.append(self.loss(self.ema, x0, mask, emb, gen, perturb=False)[1]["feat"])
         return float(np.mean(losses))
 
     def train_step(self) -> dict[str, float]:

@@ -106,7 +106,8 @@ def test_gait_direction_reads_the_mean_stepping_direction() -> None:
 
 def test_held_direction_has_hysteresis() -> None:
     g = GaitDirection()
-    assert g.update(_estimate(0.0, speed=0.0)) is None  # nothing clear yet
+    assert g.current(_estimate(0.0)) is None  # no estimate yet
+    assert bool(g.update(_estimate(0.0, speed=0.0)).isnan().all())  # nothing clear yet
     assert float(g.update(_estimate(10.0))) == 0.0  # decided: forwards (snapped)
     assert float(g.update(_estimate(60.0))) == 0.0  # within the hysteresis band: kept
     assert float(g.update(_estimate(170.0))) == pytest.approx(math.pi)  # clearly backwards: switches
@@ -132,3 +133,27 @@ def test_align_heading_with_a_held_direction_ignores_per_frame_flips() -> None:
     travel = torch.atan2(d[:, 0], d[:, 1])
     err = torch.remainder(yaw - travel + math.pi, 2 * math.pi) - math.pi
     assert float(err[15:-15].abs().max()) < 0.3  # faces along the circle throughout
+
+
+def test_each_sample_decides_on_its_own() -> None:
+    g = GaitDirection()
+    held = g.update(torch.cat([_estimate(0.0, speed=0.0), _estimate(175.0)]))
+    assert bool(held[0].isnan()) and float(held[1]) == pytest.approx(math.pi)  # a still sample waits alone
+    held = g.update(torch.cat([_estimate(85.0), _estimate(150.0)]))
+    assert float(held[0]) == pytest.approx(math.pi / 2)  # decided once it moves
+    assert float(held[1]) == pytest.approx(math.pi)  # 30 degrees off: kept
+
+
+def test_a_long_motions_window_keeps_the_previous_windows_direction() -> None:
+    prefix = _estimate(180.0, T=20)  # the overlap already generated walks backwards
+    est = torch.cat([prefix, _estimate(0.0, T=60)], 1)  # the new part's estimate steps forwards
+    assert float(GaitDirection(prefix=20).update(est)) == pytest.approx(math.pi)
+    assert float(GaitDirection().update(est)) == 0.0
+
+
+def test_an_undecided_sample_reads_its_direction_per_frame() -> None:
+    T = 60
+    route = _circle(T)
+    f = _body(T, torch.tensor([0.0, 0.06], dtype=torch.float64).expand(T, 2))
+    nan = torch.full((1,), float("nan"), dtype=torch.float64)
+    torch.testing.assert_close(align_heading(f, route, direction=nan), align_heading(f, route))

@@ -82,8 +82,10 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, toy_data):
         ("name: x\nprediction: eps\n", "prediction must be one of"),
         ("name: x\nloss_weighting: snr_plus_one\n", "loss_weighting must be"),
         ("name: x\nlambda_pos: -1\n", "lambda_pos must be a number >= 0"),
-        ("name: x\nkeep_every: many\n", "keep_every must be a number >= 0"),
+        ("name: x\nkeep_every: many\n", "keep_every must be a whole number"),
         ("name: x\ninput_perturbation: -0.1\n", "input_perturbation must be a number >= 0"),
+        ("name: x\nkeep_every: 2.5\n", "keep_every must be a whole number"),
+        ("name: x\nprediction: v\ninput_perturbation: 0.1\n", "input_perturbation is defined for prediction 'x0'"),
     ],
 )
 def test_load_config_rejects_bad_settings(tmp_path, text, match):
@@ -294,7 +296,7 @@ def test_v3_config_parses():
     assert Path(cfg.init_from).name == "default"  # the shipped model folder
 
 
-def test_input_perturbation_changes_the_inputs_not_the_resume(tmp_path, toy_data):
+def test_input_perturbation_is_deterministic_and_changes_training(tmp_path, toy_data):
     runs = {}
     for name, gamma in (("a", 0.1), ("b", 0.1), ("c", 0.0)):
         cfg = _cfg(tmp_path, name, 2)
