@@ -107,9 +107,14 @@ def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
     return torch.nn.functional.conv1d(pad, (k / k.sum()).view(1, 1, -1))[:, 0]
 
 
+def _wrap(angle: torch.Tensor) -> torch.Tensor:
+    """Angles wrapped into [-pi, pi)."""
+    return torch.remainder(angle + torch.pi, 2 * torch.pi) - torch.pi
+
+
 def _unwrap(angle: torch.Tensor) -> torch.Tensor:
     """``(B, T)`` angles made continuous over time (steps wrapped into [-pi, pi])."""
-    step = torch.remainder(angle[:, 1:] - angle[:, :-1] + torch.pi, 2 * torch.pi) - torch.pi
+    step = _wrap(angle[:, 1:] - angle[:, :-1])
     return torch.cat([angle[:, :1], angle[:, :1] + torch.cumsum(step, -1)], -1)
 
 
@@ -175,7 +180,7 @@ class GaitDirection:
         mean, clarity = gait_direction(features)
         clear = clarity >= self.min_clarity
         held = self.held.to(mean)
-        off = torch.remainder(mean - held + torch.pi, 2 * torch.pi) - torch.pi
+        off = _wrap(mean - held)
         switch = clear & (held.isnan() | (off.abs() > self.switch))
         self.held = torch.where(switch, _snap(mean), held)
         return self.held

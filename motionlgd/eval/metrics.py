@@ -23,6 +23,7 @@ __all__ = [
     "foot_skating_ratio",
     "foot_skating_ratio_gmd",
     "ground_penetration",
+    "hip_forward",
     "mean_jerk",
     "obstacle_penetration",
     "path_distance",
@@ -193,11 +194,20 @@ def _box(x: np.ndarray, width: int) -> np.ndarray:
     return (c[hi] - c[lo]) / (hi - lo).reshape(-1, *([1] * (x.ndim - 1)))
 
 
+def hip_forward(joints: np.ndarray) -> np.ndarray:
+    """Unit ground direction ``(T, 2)`` (x, z) the hips face: perpendicular to left hip ->
+    right hip (``(T, 22, 3)`` joints, Y up; zero where the hips coincide on the ground)."""
+    j = _np(joints)
+    across = j[:, 1, [0, 2]] - j[:, 2, [0, 2]]  # left hip - right hip: +x when facing +z
+    fwd = np.stack([-across[:, 1], across[:, 0]], -1)  # across rotated by -90 deg about Y
+    return fwd / np.linalg.norm(fwd, axis=-1, keepdims=True).clip(min=1e-9)
+
+
 def facing(joints: np.ndarray, fps: float = 20.0, window_s: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Ground facing and travel directions per frame step, both averaged over ``window_s``.
 
-    Facing is read from the hips (perpendicular to left hip -> right hip, on the ground),
-    travel from the pelvis' ground velocity.
+    Facing is read from the hips (:func:`hip_forward`), travel from the pelvis' ground
+    velocity.
 
     Args:
         joints: ``(T, 22, 3)`` positions in metres, Y up.
@@ -211,9 +221,7 @@ def facing(joints: np.ndarray, fps: float = 20.0, window_s: float = 0.5) -> tupl
     if not (np.isfinite(fps) and fps > 0):
         raise ValueError(f"fps must be a positive number, got {fps!r}")
     j = _np(joints)
-    across = j[:, 1, [0, 2]] - j[:, 2, [0, 2]]  # left hip - right hip: +x when facing +z
-    fwd = np.stack([-across[:, 1], across[:, 0]], -1)  # across rotated by -90 deg about Y
-    fwd = fwd / np.linalg.norm(fwd, axis=-1, keepdims=True).clip(min=1e-9)
+    fwd = hip_forward(j)
     fwd = 0.5 * (fwd[1:] + fwd[:-1])  # at the frame steps, as the velocity
     vel = np.diff(j[:, 0, [0, 2]], axis=0) * fps
     width = max(1, round(window_s * fps))

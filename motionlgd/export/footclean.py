@@ -27,7 +27,7 @@ import numpy as np
 from scipy.ndimage import binary_closing
 
 from ..errors import ShapeError
-from ..eval.metrics import foot_skating_ratio
+from ..eval.metrics import foot_skating_ratio, hip_forward
 from ..motion.motion import Motion
 from ..motion.skeleton import FOOT_JOINTS, NUM_JOINTS, bone_lengths
 from .smoothing import calm_knee, soft_reach
@@ -195,9 +195,8 @@ def _read_joints(motion_or_joints: Motion | np.ndarray, fps: float | None) -> tu
 def _facing(joints: np.ndarray) -> np.ndarray:
     """Unit facing direction ``(T, 3)`` (horizontal, perpendicular to the hips): the knee
     pole for a straight leg."""
-    across = joints[:, 1] - joints[:, 2]
-    forward = np.cross(across, np.array([0.0, 1.0, 0.0]))
-    return forward / np.maximum(np.linalg.norm(forward, axis=-1, keepdims=True), 1e-9)
+    f = hip_forward(joints)
+    return np.stack([f[:, 0], np.zeros(len(f)), f[:, 1]], axis=-1)
 
 
 def _solve_leg(
