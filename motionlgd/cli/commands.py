@@ -28,11 +28,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         export_to=args.export,
         progress=not args.quiet,
     )
-    if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
-        return 0
-    print(f"checkpoint: {result.checkpoint} (step {result.step})")
-    if result.exported:
-        print(f"model written to {result.exported}")
+    if os.environ.get("RANK", "0") == "0":  # under torchrun only rank 0 reports
+        print(f"checkpoint: {result.checkpoint} (step {result.step})")
+        if result.exported:
+            print(f"model written to {result.exported}")
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        from ..train.distributed import exit_process
+
+        exit_process(0)  # a finished multi-process run exits 0 (see exit_process)
     return 0
 
 

@@ -13,14 +13,15 @@ the same number of processes. A single process is ``Dist()`` (rank 0 of 1: nothi
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 
 from ..errors import MotionLGDError
 
-__all__ = ["Dist", "setup"]
+__all__ = ["Dist", "exit_process", "setup"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +96,19 @@ def setup(device: torch.device) -> tuple[Dist, torch.device]:
     if not torch.distributed.is_initialized():
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return Dist(rank, world, local, str(device)), device
+
+
+def exit_process(code: int = 0) -> NoReturn:
+    """End this process of a multi-process run: wait for the others, close the process group
+    and exit with ``code`` without the interpreter's teardown.
+
+    Gloo's worker threads can still hold tensors when Python finalises; the process then
+    aborts ("terminate called without an active exception") and torchrun reports a finished
+    run as failed. Everything the run writes is flushed and closed before this is called.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

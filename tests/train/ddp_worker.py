@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from conftest import make_toy_data
 
 from motionlgd.train import TrainConfig, train
-from motionlgd.train.distributed import Dist, setup
+from motionlgd.train.distributed import Dist, exit_process, setup
 from motionlgd.train.trainer import _Trainer
 
 
@@ -64,5 +64,4 @@ if __name__ == "__main__":
         spec = json.loads(Path(arg).read_text())
         cfg = config(spec["out"], spec["steps"], spec.get("checkpoint_minutes", 100.0))
         train(cfg, resume=spec["resume"], progress=False, data=make_toy_data())
-    if torch.distributed.is_initialized():
-        torch.distributed.destroy_process_group()
+    exit_process(0)
