@@ -16,9 +16,9 @@ import time
 import torch
 
 from motionlgd.diffusion import sample_ddim
-from motionlgd.generation import resolve_model, world_transform
 from motionlgd.guidance import GuidanceConfig, GuidedDenoiser
 from motionlgd.losses import make_objective
+from motionlgd.pipeline import resolve_model, world_transform
 from motionlgd.scenario import parse_scenario
 
 

@@ -30,8 +30,8 @@ __all__ = [
 ]
 
 _LAZY = {
-    "generate": ("motionlgd.generation", "generate"),
-    "GenerationResult": ("motionlgd.generation", "GenerationResult"),
+    "generate": ("motionlgd.pipeline", "generate"),
+    "GenerationResult": ("motionlgd.pipeline", "GenerationResult"),
     "load_model": ("motionlgd.models.checkpoint", "load_model"),
     "load_mdm": ("motionlgd.models.checkpoint", "load_mdm"),
     "Scenario": ("motionlgd.scenario", "Scenario"),
@@ -42,11 +42,11 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .generation import GenerationResult, generate
     from .guidance.guided import GuidanceConfig
     from .losses.base import register_loss
     from .models.checkpoint import load_mdm, load_model
     from .motion.motion import Motion
+    from .pipeline import GenerationResult, generate
     from .scenario import Scenario, load_scenario
 
 

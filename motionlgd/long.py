@@ -34,7 +34,7 @@ from .errors import ScenarioError
 from .motion.humanml3d import root_from_dims, root_heading_angles
 from .types import Cond, Denoiser
 
-__all__ = ["DEFAULT_OVERLAP_S", "PrefixImputer", "Window", "needs_windows", "plan_windows"]
+__all__ = ["DEFAULT_OVERLAP_S", "PrefixImputer", "Window", "needs_windows", "plan_windows", "window_loss"]
 
 #: Default overlap between windows, seconds.
 DEFAULT_OVERLAP_S = 2.0
@@ -236,3 +236,50 @@ def window_scenario(scenario: Any, win: Window, fps: float, start: dict[str, Any
         return parse_scenario(d, source=f"window {index}")
     except ScenarioError as exc:  # pragma: no cover - the full scenario was valid
         raise ScenarioError(f"window {index}: {exc}") from exc
+
+
+def window_loss(scenario: Any, sub: Any, win: Window, fps: float, last: bool) -> Any:
+    """The losses of ``scenario`` restricted to window ``win``'s frames, for the pure-guidance
+    methods (``dps``, ``lgd_mc``) of a long motion; ``sub`` is the window's scenario
+    (:func:`window_scenario`), whose spatial terms (obstacles, region, regularisers, user
+    losses) apply to every frame as they are.
+
+    - a timed path: its per-frame targets over the window's frames (the same targets the
+      whole motion has there, :class:`~motionlgd.losses.RouteLoss`);
+    - a time-free path: the distance to the path on every frame, its end term in the last
+      window only;
+    - waypoints: those whose frame is one of the window's new frames, at their time in it;
+    - the goal: in the last window only (its final frame is the motion's).
+
+    Returns:
+        A :class:`~motionlgd.losses.WeightedSum` of per-sample ``(B,)`` losses (m, m^2).
+    """
+    from .losses import (
+        GoalLoss,
+        NearestPathLoss,
+        PathLoss,
+        PolylinePath,
+        RouteLoss,
+        Waypoint,
+        WaypointLoss,
+        WeightedSum,
+    )
+
+    items = [it for it in sub.build_loss().items if it[0] != "waypoints"]
+    p = scenario.path
+    if p is not None:
+        poly = PolylinePath(p["points"], smooth=p.get("smooth", False))
+        if p.get("mode", "timed") == "timed":
+            targets = PathLoss(poly, p.get("t_start", 0.0), p.get("t_end")).targets(scenario.num_frames, fps)
+            items.append(("path", p.get("weight", 1.0), RouteLoss(targets[win.start : win.start + win.length])))
+        else:
+            items.append(
+                ("path", p.get("weight", 1.0), NearestPathLoss(poly, p.get("end_weight", 1.0) if last else 0.0))
+            )
+    wps = sub_waypoints(scenario, win, fps)
+    if wps is not None:
+        points = [Waypoint(tuple(w["position"]), float(w["time"]), w.get("heading")) for w in wps["points"]]
+        items.append(("waypoints", wps.get("weight", 1.0), WaypointLoss(points, wps.get("heading_weight", 1.0))))
+    if scenario.goal is not None and last:
+        items.append(("goal", scenario.goal.get("weight", 1.0), GoalLoss(scenario.goal["position"])))
+    return WeightedSum(items)

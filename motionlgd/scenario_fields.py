@@ -141,6 +141,7 @@ def parse_guidance(data: Any) -> dict[str, Any]:
             "n",
             "r_schedule",
             "r_multiplier",
+            "mc_dims",
             "scale_schedule",
             "start",
             "stop",
@@ -189,6 +190,8 @@ def parse_guidance(data: Any) -> dict[str, Any]:
     for k in ("r_schedule", "scale_schedule"):
         if k in g:
             out_g[k] = _str(g[k], f"guidance.{k}")
+    if "mc_dims" in g:
+        out_g["mc_dims"] = _str(g["mc_dims"], "guidance.mc_dims", {"loss", "all"})
     return out_g
 
 

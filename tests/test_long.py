@@ -124,17 +124,66 @@ def test_long_generation_on_a_tiny_model_is_continuous_and_follows_its_route(tin
     assert pelvis_step.max() < 0.5  # no teleport at a seam
 
 
-def test_long_motion_refuses_pure_guidance_methods(tiny_model_dir):
+def test_window_losses_are_the_whole_motions_losses_restricted_to_the_windows_frames():
+    from motionlgd.long import window_loss, window_scenario
+    from motionlgd.losses import DecodedMotion
+
+    sc = parse_scenario(
+        {
+            "duration": 20.0,
+            "path": {"points": [[0, 0], [0, 8], [6, 12]], "t_start": 1.0},
+            "goal": {"position": [6, 12]},
+            "waypoints": {"points": [{"position": [0, 4], "time": 5.0}, {"position": [3, 10], "time": 15.0}]},
+            "obstacles": {"shapes": [{"type": "disc", "center": [0.5, 6], "radius": 0.4}]},
+            "guidance": {"method": "lgd_mc"},
+        }
+    )
+    fps, T = 20.0, sc.num_frames
+    wins = plan_windows(400, 196, 40, [])  # new frames [0, 175), [175, 310), [310, 400)
+    joints = torch.randn(2, T, 22, 3, generator=torch.Generator().manual_seed(0)).cumsum(1) * 0.05
+    whole = dict((name, fn) for name, _, fn in sc.build_loss().items)
+    targets = whole["path"].targets(T, fps)
+    terms = []
+    for k, win in enumerate(wins):
+        sub = window_scenario(sc, win, fps, {"position": [0, 0], "heading": 0}, k, seed=0)
+        loss = window_loss(sc, sub, win, fps, last=k == len(wins) - 1)
+        part = joints[:, win.start : win.start + win.length]
+        got = loss.terms(DecodedMotion(part, None, fps))
+        terms.append(set(got))
+        # the path: the whole motion's per-frame targets over the window's frames
+        want = (part[..., 0, [0, 2]] - torch.as_tensor(targets[win.start : win.start + win.length]).float()) ** 2
+        torch.testing.assert_close(got["path"], want.sum(-1).mean(-1))
+        # obstacles: every frame, as they are
+        torch.testing.assert_close(got["obstacles"], whole["obstacles"](DecodedMotion(part, None, fps)))
+    # waypoint 1 (frame 100) lies in window 0's new frames, waypoint 2 (frame 300) in window 1's;
+    # the goal is scored in the last window only
+    assert terms == [
+        {"path", "obstacles", "waypoints"},
+        {"path", "obstacles", "waypoints"},
+        {"path", "obstacles", "goal"},
+    ]
+    sub = window_scenario(sc, wins[1], fps, {"position": [0, 0], "heading": 0}, 1, seed=0)
+    (wp,) = window_loss(sc, sub, wins[1], fps, last=False).items[-1][2].waypoints
+    assert wp.time == pytest.approx(15.0 - wins[1].start / fps)  # at its time in the window
+
+
+@pytest.mark.parametrize("method", ["dps", "lgd_mc"])
+def test_long_motion_under_pure_guidance_follows_its_path_better_than_unguided(tiny_model_dir, method):
     model = motionlgd.load_model(tiny_model_dir)
-    with pytest.raises(ScenarioError, match=r"guidance\.method"):
-        motionlgd.generate(model=model, duration=15, path={"points": [[0, 0], [0, 9]]}, method="dps", steps=2)
+    spec = {"duration": 14.0, "path": {"points": [[0, 0], [3, 4], [0, 10]]}, "num_samples": 2,
+            "sampler": {"steps": 6, "window": 6.0, "overlap": 1.0}, "seed": 3}  # fmt: skip
+    none = motionlgd.generate(spec, model=model, method="none")
+    guided = motionlgd.generate(spec, model=model, method=method, scale=20.0, n=4)
+    assert len(guided.metrics["windows"]) >= 3 and guided.metrics["method"] == method
+    assert all(r["guided_steps"] > 0 for r in guided.metrics["window_runs"][0])
+    assert guided.metrics["mean"]["path_error_mean_m"] < 0.8 * none.metrics["mean"]["path_error_mean_m"]
     with pytest.raises(ScenarioError, match=r"sampler\.window"):
         motionlgd.generate({"duration": 15, "sampler": {"window": 20, "steps": 2}}, model=model, method="none")
 
 
 def test_hand_over_moves_to_a_calm_frame_and_cross_fades_the_body():
     from motionlgd.long import Window
-    from motionlgd.long_generation import MAX_SHIFT, _calm_shift, _crossfade
+    from motionlgd.pipeline.windows import MAX_SHIFT, _calm_shift, _crossfade
 
     # a window whose motion is jerky up to frame 104 and still afterwards: the hand-over planned
     # at 100 moves to the first calm frame

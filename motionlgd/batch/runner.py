@@ -64,8 +64,8 @@ class Worker:
     def run(self, job_id: str, scenario: dict[str, Any], out: str) -> dict[str, Any]:
         """Generate one job into ``out/job_id`` (all files or none); returns seconds and metrics."""
         from ..cli.generate import write_motion_files
-        from ..generation import generate
         from ..io import staged_dir
+        from ..pipeline import generate
         from ..scenario import parse_scenario
 
         t0 = time.perf_counter()

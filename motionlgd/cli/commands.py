@@ -53,8 +53,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         run_suite,
         write_results,
     )
-    from ..generation import resolve_model
     from ..io import check_writable
+    from ..pipeline import resolve_model
 
     out = Path(args.out)
     check_writable([out / n for n in ("results.json", "samples.csv", "table.md", "plot.png")], args.overwrite)

@@ -67,8 +67,8 @@ def write_motion_files(res: Any, folder: Path) -> None:
 def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     """Generate, then write motion.npz, metrics.json, scenario.yaml, topdown.png and (unless
     ``--no-video``) video.mp4."""
-    from ..generation import generate
     from ..io import check_writable, staged_dir
+    from ..pipeline import generate
     from ..scenario import load_scenario, parse_scenario
 
     out = Path(args.out)
@@ -79,7 +79,7 @@ def run_generation(scenario: Any, args: argparse.Namespace) -> int:
     model_spec = dict(sc.model)
     if args.model:
         model_spec["path"] = args.model
-    from ..generation import resolve_model
+    from ..pipeline import resolve_model
 
     model = resolve_model(model_spec, args.device)
     res = generate(

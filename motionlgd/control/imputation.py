@@ -37,7 +37,7 @@ SWITCH_DEG = 67.5
 
 def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], heading_deg: float) -> torch.Tensor:
     """World ground points ``(..., 2)`` -> the model's canonical frame (start at the origin
-    facing +z); the inverse of :func:`motionlgd.generation.world_transform` on the ground."""
+    facing +z); the inverse of :func:`motionlgd.pipeline.world_transform` on the ground."""
     import math
 
     h = math.radians(heading_deg)

@@ -70,7 +70,7 @@ def run_suite(
     on_progress: Callable[[str], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every scenario with every method; one row per (scenario, method, seed)."""
-    from ..generation import generate
+    from ..pipeline import generate
 
     rows: list[dict[str, Any]] = []
     for sc in scenarios:

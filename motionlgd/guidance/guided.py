@@ -61,6 +61,12 @@ class GuidanceConfig:
         n: Monte Carlo samples per step (lgd_mc).
         r_schedule: ``r_t`` schedule name or callable of ``abar_t``.
         r_multiplier: multiplies ``r_t``.
+        mc_dims: (lgd_mc) which feature dims the Monte Carlo samples perturb: ``"loss"``
+            (the default) only the leading dims the objective reads (``objective.dims``:
+            the root and joint positions, 67 of 263 for HumanML3D), ``"all"`` every dim,
+            as the paper states it. A loss reads none of the other dims, so both give the
+            same distribution of loss values (docs/paper.md measures it); ``"all"`` draws
+            4x more noise.
         scale_schedule: schedule of ``s_t / s`` over ``abar_t`` (see ``SCALE_SCHEDULES``).
         start, stop: guidance is applied while the sampling progress
             ``1 - t / (T - 1)`` lies in ``[start, stop]`` (0 = first step, 1 = last).
@@ -105,6 +111,7 @@ class GuidanceConfig:
     n: int = 10
     r_schedule: str | Schedule = "sqrt_one_minus_abar"
     r_multiplier: float = 1.0
+    mc_dims: Literal["loss", "all"] = "loss"
     scale_schedule: str | Schedule = "x0"
     start: float = 0.0
     stop: float = 0.9
@@ -146,6 +153,8 @@ class GuidanceConfig:
         if not 0.0 <= a <= b <= 1.0:
             raise ValueError(f"resample_window needs 0 <= start <= stop <= 1, got {tuple(self.resample_window)}")
         self.resample_window = (a, b)
+        if self.mc_dims not in ("loss", "all"):
+            raise ValueError(f"mc_dims must be 'loss' or 'all', got {self.mc_dims!r}")
         resolve_r_schedule(self.r_schedule)
         resolve_scale_schedule(self.scale_schedule)
 
@@ -210,7 +219,7 @@ class GuidedDenoiser:
             losses = self.objective(x0)
             return -losses, losses, None
         n = int(self.config.n)
-        dims = getattr(self.objective, "dims", None)
+        dims = getattr(self.objective, "dims", None) if self.config.mc_dims == "loss" else None
         if dims is not None:  # the loss reads only these feature dims: perturb just those
             x0 = x0[..., :dims]
         gen_device = self.generator.device if self.generator is not None else torch.device("cpu")

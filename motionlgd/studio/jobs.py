@@ -157,7 +157,7 @@ class JobQueue:
 
     def _execute(self, job: Job) -> None:
         from ..cli.generate import write_motion_files
-        from ..generation import generate
+        from ..pipeline import generate
         from ..scenario import parse_scenario
 
         job.status = "running"

@@ -6,8 +6,8 @@ import numpy as np
 import torch
 
 from motionlgd.control import RouteImputer, impute_root, plan_route, route_to_canonical
-from motionlgd.generation import world_transform
 from motionlgd.motion.humanml3d import recover_from_ric, recover_root_rot_pos
+from motionlgd.pipeline import world_transform
 from motionlgd.scenario import parse_scenario
 
 

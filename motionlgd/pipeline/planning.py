@@ -1,0 +1,81 @@
+"""Stage 3: plan the motion: one window or several, and the pelvis route."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from ..control.planner import RoutePlan, plan_route
+from ..errors import ConstraintError, ScenarioError
+from ..long import Window, needs_windows, plan_windows, window_settings
+from ..models.bundle import MotionModel
+from ..scenario import Scenario
+
+__all__ = ["LONG_METHODS", "MotionPlan", "plan_motion"]
+
+log = logging.getLogger(__name__)
+
+#: Guidance methods a long motion supports: all (``dps`` and ``lgd_mc`` guide each window
+#: by the losses restricted to its frames, :func:`motionlgd.long.window_loss`).
+LONG_METHODS = ("precise", "dps", "lgd_mc", "none")
+
+
+@dataclass(frozen=True)
+class MotionPlan:
+    """How the motion is made.
+
+    Attributes:
+        windows: the windows of a long motion (:mod:`motionlgd.long`), in frames; None for
+            a motion sampled in one piece.
+        route: the pelvis route the precise method imposes (None: no route to impose).
+        scoring: the route the metrics score against (``constraints_met`` allows its
+            forced detours on obstacle courses).
+    """
+
+    windows: list[Window] | None
+    route: RoutePlan | None
+    scoring: RoutePlan | None
+
+    @property
+    def windowed(self) -> bool:
+        return self.windows is not None
+
+
+def plan_motion(scenario: Scenario, model: MotionModel) -> MotionPlan:
+    """The :class:`MotionPlan` of ``scenario`` on ``model`` (its window and frame rate).
+
+    Raises:
+        ScenarioError: a guidance method long motions do not support, a window or overlap
+            that does not fit the model.
+        ConstraintError: the route is impossible (see :func:`motionlgd.control.plan_route`).
+    """
+    fps, T = model.fps, scenario.num_frames
+    gcfg = scenario.guidance_config()
+    precise = gcfg.method == "precise"
+    if not needs_windows(scenario, model.max_frames):
+        route = plan_route(scenario, T, fps) if precise and scenario.has_control() else None
+        scoring = route if precise and scenario.has_control() else _scoring_route(scenario, fps)
+        return MotionPlan(None, route, scoring)
+    for w in scenario.check_feasible(None, fps):
+        log.warning(w)
+    if gcfg.method not in LONG_METHODS and scenario.has_control():
+        raise ScenarioError(
+            f"guidance.method: motions longer than the model's window ({model.max_frames / fps:g} s) or with a "
+            f"prompt timeline support {list(LONG_METHODS)}, not {gcfg.method!r}"
+        )
+    window, overlap = window_settings(scenario, model)
+    cuts = [round(p["until"] * fps) for p in scenario.prompts if "until" in p]
+    windows = plan_windows(T, window, overlap, cuts)
+    route = plan_route(scenario, T, fps) if precise else None
+    return MotionPlan(windows, route, route)
+
+
+def _scoring_route(scenario: Scenario, fps: float) -> RoutePlan | None:
+    """The route used only to score a run of another method (the forced detour that
+    ``constraints_met`` allows on obstacle courses), or None."""
+    if scenario.path is None or not scenario.obstacles:
+        return None
+    try:
+        return plan_route(scenario, scenario.num_frames, fps)
+    except ConstraintError:
+        return None
