@@ -19,7 +19,8 @@ and skating-gap tables: ``benchmarks/route_speed.py``, ``benchmarks/skating_gap.
 ``model`` (the model's walking figures: ``benchmarks/model_quality.py``), ``eval`` (the results
 tables and ``eval_plot.png``: ``motionlgd eval full -o results --seeds 4 --steps 50``), ``export``
 (docs/export.md's Blender figures and ``glb_blender.png``; needs ``blender``, else skipped),
-``studio`` (``studio.png`` and the click-to-playback time; needs Chromium, else skipped).
+``studio`` (``studio.png`` and the click-to-playback time; needs Chromium, else skipped),
+``paper`` (docs/paper.md: LGD-MC against DPS, ``benchmarks/paper_sweep.py``).
 The training curve of the model card comes from the training logs
 (``benchmarks/plot_training.py``), not from here.
 """
@@ -120,11 +121,18 @@ def job_long_route(model: Any) -> dict[str, str]:
                "-crf", "30", "-preset", "slow", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]  # fmt: skip
         subprocess.run([*cmd, str(IMAGES / "long_route.mp4")], check=True)
     m = res.metrics["mean"]
+    lgd = motionlgd.generate(scenarios_dir() / "long_route.yaml", model=model, method="lgd_mc")  # --method lgd-mc
+    render_topdown(lgd.joints, IMAGES / "long_route_lgd_mc.png", scene=scene, overwrite=True)
+    g = lgd.metrics["mean"]
     return {
         "long.path_cm": _cm(m["path_error_mean_m"]),
         "long.seams": str(len(res.metrics["windows"]) - 1),
         "long.seam_mm": f"{1000 * m['seam_max_jump']:.0f}",
         "long.inner_p95_mm": f"{1000 * m['inner_p95_jump']:.0f}",
+        "long.lgd_path_m": f"{g['path_error_mean_m']:.1f}",
+        "long.lgd_penetrated": "yes" if g["obstacle_penetrated"] else "no",
+        "long.lgd_seam_mm": f"{1000 * g['seam_max_jump']:.0f}",
+        "long.lgd_inner_p95_mm": f"{1000 * g['inner_p95_jump']:.0f}",
     }
 
 
@@ -286,6 +294,36 @@ def job_pace(model: Any) -> dict[str, str]:
     return {"pace.speed_table": _table_of("route_speed.py"), "pace.gap_table": _table_of("skating_gap.py")}
 
 
+#: ``--paper-from DIR``: a finished ``benchmarks/paper_sweep.py -o DIR`` folder, read instead of running it.
+PAPER_FROM: Path | None = None
+
+
+def job_paper(model: Any) -> dict[str, str]:
+    """``python benchmarks/paper_sweep.py -o DIR`` (about 30 min on 2 cores): docs/paper.md's
+    table, ``paper_sweep.png`` and the README's LGD-MC against DPS figures."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from paper_plot import plot
+    from paper_sweep import summarise, table
+
+    with tempfile.TemporaryDirectory() as tmp_dir:
+        out = PAPER_FROM or Path(tmp_dir)
+        if PAPER_FROM is None:
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "paper_sweep.py"), "-o", str(out)], check=True)
+        summary = summarise(out)
+    plot(summary, IMAGES / "paper_sweep.png")
+    figures = {"paper.table": table(summary)}
+    for name in ("unguided", "dps_s2.5", "dps_s5", "dps_s7.5", "dps_s10", "lgd_mc_n1_s5", "lgd_mc_n16_s5",
+                 "lgd_mc_n64_s5", "lgd_mc_n16_s10", "lgd_mc_n16_s10_r0.25", "lgd_mc_n16_s7.5_r0.25",
+                 "lgd_mc_n16_s5_alldims"):  # fmt: skip
+        c, key = summary[name], name.replace(".", "")
+        figures[f"paper.{key}_pen"] = f"{c['obstacle_penetrated'][0]:.2f}"
+        figures[f"paper.{key}_goal"] = f"{c['goal_error_m'][0]:.2f}"
+    figures["paper.ess_n16"] = f"{summary['lgd_mc_n16_s5']['mean_ess'][0]:.1f}"
+    figures["paper.ms_per_step_dps"] = f"{1000 * summary['dps_s5']['s_per_step'][0]:.0f}"
+    figures["paper.ms_per_step_n64"] = f"{1000 * summary['lgd_mc_n64_s5']['s_per_step'][0]:.0f}"
+    return figures
+
+
 def job_studio(model: Any) -> dict[str, str]:
     """``benchmarks/studio_shot.py``: the studio screenshot (``studio.png``) and the time from
     clicking Generate to playback of a 6 s clip. Needs Chromium + chromedriver, else skipped."""
@@ -310,6 +348,7 @@ JOBS: dict[str, Callable[[Any], dict[str, str]]] = {
     "eval": job_eval,
     "export": job_export,
     "studio": job_studio,
+    "paper": job_paper,
 }
 
 
@@ -340,9 +379,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", help=f"comma-separated jobs (default: all of {', '.join(JOBS)})")
     ap.add_argument("--eval-from", type=Path, help="the eval job reads this finished `motionlgd eval full` folder")
+    ap.add_argument("--paper-from", type=Path, help="the paper job reads this finished paper_sweep.py folder")
     args = ap.parse_args()
-    global EVAL_FROM
-    EVAL_FROM = args.eval_from
+    global EVAL_FROM, PAPER_FROM
+    EVAL_FROM, PAPER_FROM = args.eval_from, args.paper_from
     names = [n.strip() for n in args.only.split(",")] if args.only else list(JOBS)
     unknown = sorted(set(names) - set(JOBS))
     if unknown:

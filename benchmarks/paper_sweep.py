@@ -6,8 +6,8 @@
 Song et al. (ICML 2023) guide a text-to-motion model to a goal past obstacles with a point
 estimate (DPS) and with Monte Carlo samples (LGD-MC). This script runs that setting on the
 shipped model with pure guidance (no route planner): four scenes (a goal 6 m ahead, one or
-two discs on the straight line), "a person walks forward", 8 seeds each, so 32 motions per
-cell, DDIM 50 steps. The cells vary one knob at a time around LGD-MC n=16 at scale 5: the
+two discs on the straight line, penalised from 10 cm outside their edge), "a person walks
+forward", 16 seeds each, so 64 motions per cell, DDIM 50 steps. The cells vary one knob at a time around LGD-MC n=16 at scale 5: the
 number of Monte Carlo samples n, the guidance scale (DPS too), the ``r_t`` multiplier and
 schedule, and which feature dims the samples perturb (``mc_dims``).
 
@@ -35,8 +35,10 @@ SCENES = [
     ("wide_disc", [(-0.1, 3.5, 0.8)]),
 ]
 GOAL = (0.0, 6.0)
-SEEDS, STEPS, DURATION = 8, 50, 6.0
+SEEDS, STEPS, DURATION = 16, 50, 6.0
 PROMPT = "a person walks forward"
+#: Guidance scales of the DPS and LGD-MC n=16 curves.
+SCALES = (2.5, 5, 7.5, 10, 15, 20)
 FIGURES = ("loss_goal", "loss_obstacles", "obstacle_penetrated", "obstacle_max_depth_m", "goal_error_m",
            "foot_skating_ratio")  # fmt: skip
 
@@ -44,14 +46,17 @@ FIGURES = ("loss_goal", "loss_obstacles", "obstacle_penetrated", "obstacle_max_d
 def _cells() -> dict[str, dict[str, Any]]:
     """Cell name -> guidance settings."""
     cells: dict[str, dict[str, Any]] = {"unguided": {"method": "none"}}
-    for s in (2.5, 5, 10, 20):
+    for s in SCALES:
         cells[f"dps_s{s:g}"] = {"method": "dps", "scale": s}
     for n in (1, 4, 16, 64):
         cells[f"lgd_mc_n{n}_s5"] = {"method": "lgd_mc", "n": n, "scale": 5}
-    for s in (2.5, 10, 20):
-        cells[f"lgd_mc_n16_s{s:g}"] = {"method": "lgd_mc", "n": 16, "scale": s}
-    for m in (0.25, 0.5, 2.0):
+    for s in SCALES:
+        if s != 5:
+            cells[f"lgd_mc_n16_s{s:g}"] = {"method": "lgd_mc", "n": 16, "scale": s}
+    for m in (0.1, 0.25, 0.5, 2.0):
         cells[f"lgd_mc_n16_s5_r{m:g}"] = {"method": "lgd_mc", "n": 16, "scale": 5, "r_multiplier": m}
+    for s in (2.5, 7.5, 10):
+        cells[f"lgd_mc_n16_s{s:g}_r0.25"] = {"method": "lgd_mc", "n": 16, "scale": s, "r_multiplier": 0.25}
     for m in (0.1, 0.3):
         cells[f"lgd_mc_n16_s5_rconst{m:g}"] = {"method": "lgd_mc", "n": 16, "scale": 5, "r_schedule": "constant",
                                                "r_multiplier": m}  # fmt: skip
@@ -67,7 +72,7 @@ def scenario(scene: str) -> dict[str, Any]:
     discs = dict(SCENES)[scene]
     shapes = [{"type": "disc", "center": [x, z], "radius": r} for x, z, r in discs]
     return {"name": scene, "prompt": PROMPT, "duration": DURATION, "goal": {"position": list(GOAL)},
-            "obstacles": {"shapes": shapes, "margin": 0.0, "joints": "root"}}  # fmt: skip
+            "obstacles": {"shapes": shapes, "margin": 0.1, "joints": "root"}}  # fmt: skip
 
 
 def run_cell(model: Any, name: str) -> list[dict[str, Any]]:
@@ -80,8 +85,10 @@ def run_cell(model: Any, name: str) -> list[dict[str, Any]]:
         res = motionlgd.generate(scenario(scene), model=model, num_samples=SEEDS, seed=0, steps=STEPS,
                                  guidance=CELLS[name])  # fmt: skip
         per_step = res.metrics["time_s"] / res.metrics["steps"]
+        ess = res.metrics.get("guidance", {}).get("mean_ess")  # Monte Carlo effective sample size
         for i, row in enumerate(res.metrics["per_sample"]):
             rows.append({"scene": scene, "seed": i, "s_per_step": per_step, "wall_s": time.time() - t0,
+                         **({} if ess is None else {"mean_ess": ess}),
                          **{k: float(row[k]) for k in FIGURES if k in row}})  # fmt: skip
     return rows
 
@@ -105,6 +112,8 @@ def summarise(out: Path) -> dict[str, Any]:
         rows = json.loads(path.read_text())
         cell = {k: ci95([r[k] for r in rows if k in r]) for k in FIGURES}
         cell["s_per_step"] = ci95([r["s_per_step"] for r in rows])
+        if any("mean_ess" in r for r in rows):
+            cell["mean_ess"] = ci95([r["mean_ess"] for r in rows if "mean_ess" in r])
         summary[name] = {"settings": CELLS[name], "samples": len(rows), **cell}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary
