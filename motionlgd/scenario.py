@@ -15,26 +15,18 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConstraintError, ScenarioError
+from .errors import ScenarioError
 from .guidance.guided import GuidanceConfig
 from .io import load_yaml
 from .losses import (
-    FootSkateLoss,
-    GoalLoss,
-    NearestPathLoss,
-    ObstacleLoss,
-    PathLoss,
     PolylinePath,
-    RegionLoss,
     Shape,
-    SmoothnessLoss,
     Waypoint,
-    WaypointLoss,
     WeightedSum,
     get_loss,
     shape_from_dict,
 )
-from .losses.base import LossFn
+from .scenario_checks import MAX_RUN_SPEED, MAX_WALK_SPEED
 from .scenario_fields import (
     _check_finite_tree,
     _err,
@@ -54,9 +46,6 @@ __all__ = ["MAX_RUN_SPEED", "MAX_WALK_SPEED", "Scenario", "load_scenario", "pars
 
 log = logging.getLogger(__name__)
 
-#: Average speeds (m/s) above which a scenario is flagged: brisk walking / sprinting.
-MAX_WALK_SPEED = 2.0
-MAX_RUN_SPEED = 6.0
 
 _TOP_KEYS = {
     "prompt", "duration", "fps", "seed", "num_samples", "start", "path", "waypoints", "goal", "obstacles",
@@ -152,56 +141,11 @@ class Scenario:
         return [Waypoint(tuple(w["position"]), float(w["time"]), w.get("heading")) for w in self.waypoints["points"]]
 
     def build_loss(self) -> WeightedSum:
-        """The weighted sum of all control losses and regularisers of this scenario."""
-        items: list[tuple[str, float, LossFn]] = []
-        if self.path is not None:
-            p = self.path
-            poly = PolylinePath(p["points"], smooth=p.get("smooth", False))
-            if p.get("mode", "timed") == "timed":
-                items.append(("path", p.get("weight", 1.0), PathLoss(poly, p.get("t_start", 0.0), p.get("t_end"))))
-            else:
-                items.append(("path", p.get("weight", 1.0), NearestPathLoss(poly, p.get("end_weight", 1.0))))
-        if self.waypoints:
-            items.append(
-                (
-                    "waypoints",
-                    self.waypoints.get("weight", 1.0),
-                    WaypointLoss(self.waypoint_list(), self.waypoints.get("heading_weight", 1.0)),
-                )
-            )
-        if self.goal is not None:
-            items.append(("goal", self.goal.get("weight", 1.0), GoalLoss(self.goal["position"])))
-        if self.obstacles:
-            o = self.obstacles
-            items.append(
-                (
-                    "obstacles",
-                    o.get("weight", 1.0),
-                    ObstacleLoss(self.obstacle_shapes(), o.get("margin", 0.1), o.get("joints", "root")),
-                )
-            )
-        if self.region:
-            r = self.region
-            items.append(
-                (
-                    "region",
-                    r.get("weight", 1.0),
-                    RegionLoss(shape_from_dict(r["shape"]), r.get("margin", 0.0), r.get("joints", "root")),
-                )
-            )
-        reg = self.regularizers or {}
-        if reg.get("foot_skate", 0.0):
-            items.append(("foot_skate", reg["foot_skate"], FootSkateLoss()))
-        if reg.get("smoothness", 0.0):
-            items.append(("smoothness", reg["smoothness"], SmoothnessLoss()))
-        for i, spec in enumerate(self.losses):
-            factory = get_loss(spec["name"])
-            try:
-                fn = factory(**spec.get("params", {}))
-            except TypeError as exc:
-                raise _err(f"losses[{i}].params", f"do not fit loss {spec['name']!r}: {exc}") from exc
-            items.append((spec.get("label", spec["name"]), spec.get("weight", 1.0), fn))
-        return WeightedSum(items)
+        """The weighted sum of all control losses and regularisers of this scenario
+        (:func:`motionlgd.scenario_losses.scenario_loss`)."""
+        from .scenario_losses import scenario_loss
+
+        return scenario_loss(self)
 
     def guidance_config(self) -> GuidanceConfig:
         """The guidance knobs as a ``GuidanceConfig``."""
@@ -234,57 +178,11 @@ class Scenario:
 
     # -- checks against a model ---------------------------------------------------------
     def check_feasible(self, max_frames: int | None = None, fps: float | None = None) -> list[str]:
-        """Refuse impossible constraints (ConstraintError) and return warnings for doubtful ones."""
-        warnings: list[str] = []
-        if fps is not None and abs(self.fps - fps) > 1e-6:
-            raise _err("fps", f"the model generates at {fps:g} fps, the scenario asks for {self.fps:g}")
-        if max_frames is not None and self.num_frames > max_frames:
-            raise _err(
-                "duration",
-                f"{self.duration:g} s ({self.num_frames} frames) exceeds the model's maximum of {max_frames / self.fps:g} s ({max_frames} frames)",
-            )
-        shapes = self.obstacle_shapes()
-        (sx, sz), _ = self.start_pose()
-        for i, s in enumerate(shapes):
-            if s.contains((sx, sz)):
-                raise ConstraintError(f"start: the start point ({sx:g}, {sz:g}) lies inside obstacles.shapes[{i}]")
-            for k, w in enumerate(self.waypoint_list()):
-                if s.contains(w.position):
-                    raise ConstraintError(
-                        f"waypoints.points[{k}]: position {list(w.position)} lies inside obstacles.shapes[{i}]"
-                    )
-            if self.goal is not None and s.contains(self.goal["position"]):
-                raise ConstraintError(f"goal.position: {self.goal['position']} lies inside obstacles.shapes[{i}]")
-        if self.path is not None:
-            p = self.path
-            poly = PolylinePath(p["points"], smooth=p.get("smooth", False))
-            t_end = p.get("t_end") if p.get("t_end") is not None else (self.num_frames - 1) / self.fps
-            span = t_end - p.get("t_start", 0.0)
-            speed = poly.length / max(span, 1e-6)
-            if speed > MAX_RUN_SPEED:
-                raise ConstraintError(
-                    f"path: {poly.length:.1f} m in {span:.1f} s needs {speed:.1f} m/s, faster than a person can run ({MAX_RUN_SPEED:g} m/s)"
-                )
-            if speed > MAX_WALK_SPEED:
-                warnings.append(
-                    f"path: {poly.length:.1f} m in {span:.1f} s needs {speed:.1f} m/s (running pace); consider a longer duration or a running prompt"
-                )
-        prev_t, prev_p = 0.0, (sx, sz)
-        for k, w in enumerate(sorted(self.waypoint_list(), key=lambda w: w.time)):
-            dt = w.time - prev_t
-            dist = math.dist(prev_p, w.position)
-            if dt <= 0 and dist > 0.3:
-                raise ConstraintError(
-                    f"waypoints.points[{k}]: {dist:.1f} m away at time {w.time:g} s leaves no time to get there"
-                )
-            if dt > 0 and dist / dt > MAX_RUN_SPEED:
-                raise ConstraintError(
-                    f"waypoints.points[{k}]: needs {dist / dt:.1f} m/s to reach, faster than a person can run"
-                )
-            if dt > 0 and dist / dt > MAX_WALK_SPEED:
-                warnings.append(f"waypoints.points[{k}]: needs {dist / dt:.1f} m/s (running pace)")
-            prev_t, prev_p = w.time, w.position
-        return warnings
+        """Refuse impossible constraints (ConstraintError) and return warnings for doubtful ones
+        (:func:`motionlgd.scenario_checks.check_feasible`)."""
+        from .scenario_checks import check_feasible
+
+        return check_feasible(self, max_frames, fps)
 
 
 def parse_scenario(data: Any, source: str = "scenario") -> Scenario:

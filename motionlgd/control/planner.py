@@ -31,6 +31,7 @@ import torch
 
 from ..errors import ConstraintError
 from ..losses import PolylinePath, shape_from_dict
+from ..scenario_checks import MAX_RUN_SPEED, MAX_WALK_SPEED  # average m/s over half a second: refused / flagged
 from .grid import Clearance, clearance_fn, find_route
 
 __all__ = ["BODY_RADIUS", "RoutePlan", "plan_route"]
@@ -43,8 +44,6 @@ BODY_RADIUS = 0.25
 _SAFETY = 0.02
 #: Two targets on one frame closer than this (metres) count as the same target.
 _KEY_TOLERANCE = 0.05
-#: Average speed over half a second (m/s) above which a route is refused / flagged.
-MAX_RUN_SPEED, MAX_WALK_SPEED = 6.0, 2.0
 
 
 @dataclass
