@@ -248,7 +248,9 @@ def window_loss(scenario: Any, sub: Any, win: Window, fps: float, last: bool) ->
       whole motion has there, :class:`~motionlgd.losses.RouteLoss`);
     - a time-free path: the distance to the path on every frame, its end term in the last
       window only;
-    - waypoints: those whose frame is one of the window's new frames, at their time in it;
+    - waypoints: those whose frame is one of the frames the window makes after its overlap
+      (kept or not: a hand-over may move up to :data:`~motionlgd.pipeline.windows.MAX_SHIFT`
+      frames later), at their time in it;
     - the goal: in the last window only (its final frame is the motion's).
 
     Returns:
@@ -276,10 +278,16 @@ def window_loss(scenario: Any, sub: Any, win: Window, fps: float, last: bool) ->
             items.append(
                 ("path", p.get("weight", 1.0), NearestPathLoss(poly, p.get("end_weight", 1.0) if last else 0.0))
             )
-    wps = sub_waypoints(scenario, win, fps)
-    if wps is not None:
-        points = [Waypoint(tuple(w["position"]), float(w["time"]), w.get("heading")) for w in wps["points"]]
-        items.append(("waypoints", wps.get("weight", 1.0), WaypointLoss(points, wps.get("heading_weight", 1.0))))
+    if scenario.waypoints:  # every new frame the window makes: a hand-over may move later
+        w0, T = win.start / fps, scenario.num_frames
+        points = [
+            Waypoint(w.position, w.time - w0, w.heading)
+            for w in scenario.waypoint_list()
+            if win.first_new <= w.frame(fps, T) < win.start + win.length
+        ]
+        if points:
+            wps = scenario.waypoints
+            items.append(("waypoints", wps.get("weight", 1.0), WaypointLoss(points, wps.get("heading_weight", 1.0))))
     if scenario.goal is not None and last:
         items.append(("goal", scenario.goal.get("weight", 1.0), GoalLoss(scenario.goal["position"])))
     return WeightedSum(items)

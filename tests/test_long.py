@@ -165,6 +165,12 @@ def test_window_losses_are_the_whole_motions_losses_restricted_to_the_windows_fr
     sub = window_scenario(sc, wins[1], fps, {"position": [0, 0], "heading": 0}, 1, seed=0)
     (wp,) = window_loss(sc, sub, wins[1], fps, last=False).items[-1][2].waypoints
     assert wp.time == pytest.approx(15.0 - wins[1].start / fps)  # at its time in the window
+    # a waypoint just past a planned hand-over (frame 180; window 0 keeps up to 175 + a calm
+    # shift of up to 10) is guided by both windows that may keep it
+    near = parse_scenario({**sc.to_dict(), "waypoints": {"points": [{"position": [0, 4], "time": 9.0}]}})
+    for k in (0, 1):
+        sub = window_scenario(near, wins[k], fps, {"position": [0, 0], "heading": 0}, k, seed=0)
+        assert "waypoints" in [name for name, _, _ in window_loss(near, sub, wins[k], fps, last=False).items]
 
 
 @pytest.mark.parametrize("method", ["dps", "lgd_mc"])
