@@ -6,18 +6,14 @@ import logging
 from dataclasses import dataclass
 
 from ..control.planner import RoutePlan, plan_route
-from ..errors import ConstraintError, ScenarioError
+from ..errors import ConstraintError
 from ..long import Window, needs_windows, plan_windows, window_settings
 from ..models.bundle import MotionModel
 from ..scenario import Scenario
 
-__all__ = ["LONG_METHODS", "MotionPlan", "plan_motion"]
+__all__ = ["MotionPlan", "plan_motion"]
 
 log = logging.getLogger(__name__)
-
-#: Guidance methods a long motion supports: all (``dps`` and ``lgd_mc`` guide each window
-#: by the losses restricted to its frames, :func:`motionlgd.long.window_loss`).
-LONG_METHODS = ("precise", "dps", "lgd_mc", "none")
 
 
 @dataclass(frozen=True)
@@ -45,8 +41,7 @@ def plan_motion(scenario: Scenario, model: MotionModel) -> MotionPlan:
     """The :class:`MotionPlan` of ``scenario`` on ``model`` (its window and frame rate).
 
     Raises:
-        ScenarioError: a guidance method long motions do not support, a window or overlap
-            that does not fit the model.
+        ScenarioError: a window or overlap that does not fit the model.
         ConstraintError: the route is impossible (see :func:`motionlgd.control.plan_route`).
     """
     fps, T = model.fps, scenario.num_frames
@@ -55,19 +50,24 @@ def plan_motion(scenario: Scenario, model: MotionModel) -> MotionPlan:
     if not needs_windows(scenario, model.max_frames):
         route = plan_route(scenario, T, fps) if precise and scenario.has_control() else None
         scoring = route if precise and scenario.has_control() else _scoring_route(scenario, fps)
+        _warn(route)
         return MotionPlan(None, route, scoring)
     for w in scenario.check_feasible(None, fps):
         log.warning(w)
-    if gcfg.method not in LONG_METHODS and scenario.has_control():
-        raise ScenarioError(
-            f"guidance.method: motions longer than the model's window ({model.max_frames / fps:g} s) or with a "
-            f"prompt timeline support {list(LONG_METHODS)}, not {gcfg.method!r}"
-        )
+    # every method runs window by window: ``dps`` and ``lgd_mc`` on each window's share of
+    # the losses (:func:`motionlgd.long.window_loss`)
     window, overlap = window_settings(scenario, model)
     cuts = [round(p["until"] * fps) for p in scenario.prompts if "until" in p]
     windows = plan_windows(T, window, overlap, cuts)
     route = plan_route(scenario, T, fps) if precise else None
+    _warn(route)
     return MotionPlan(windows, route, route)
+
+
+def _warn(route: RoutePlan | None) -> None:
+    """Log the route planner's warnings (a detour round an obstacle, a fast stretch)."""
+    for w in route.warnings if route is not None else ():
+        log.warning(w)
 
 
 def _scoring_route(scenario: Scenario, fps: float) -> RoutePlan | None:
