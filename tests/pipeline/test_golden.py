@@ -9,8 +9,10 @@ clean-ups, each on the shipped model with 4 sampling steps and fixed seeds.
 A fingerprint is a SHA-256 of the joints, the features, the metrics (less wall times) and
 the saved scenario, plus a few joint values. On the machine kind that wrote the file
 (same torch, same CPU instruction set) the hashes must match: bit-identical output. Elsewhere
-floating-point kernels may differ in the last bits (guided sampling amplifies them), so the
-test compares the joint values (to 1 mm) and the metrics' names instead.
+floating-point kernels may differ in the last bits, so the test compares the joint values
+(to 1 mm) and the metrics' names instead; pure guidance (``dps``, ``lgd_mc``) amplifies such
+differences (a 1e-6 change of the weights moved one such case by a metre), so those cases
+compare their shapes and metric names only.
 
 Regenerate (only when a change of behaviour is intended, and say so in the commit):
 ``python tests/pipeline/test_golden.py``.
@@ -37,6 +39,10 @@ STEPS, SAMPLES = 4, 2
 _TIMES = {"time_s", "model_load_s"}
 #: Flat indices into ``joints`` whose values are stored (spread over samples, frames, joints).
 _PROBES = 4
+#: Cases under pure guidance: a relative change of 1e-6 in the weights moves their joints by
+#: up to a metre (an obstacle's hinge switches on or off), so on another machine kind only
+#: their shapes and metric names are compared. Every other case moved by under 0.1 mm.
+_CHAOTIC = ("/dps", "/lgd_mc_16")
 
 
 def machine() -> str:
@@ -50,7 +56,7 @@ def machine() -> str:
         found = re.search(r"^flags\s*:\s*(.+)$", text, re.M)
         cpu = model.group(1).strip() if model else cpu
         flags = hashlib.sha256((found.group(1) if found else "").encode()).hexdigest()[:8]
-    return f"torch {torch.__version__}, {cpu}, flags {flags}, {os.cpu_count()} cores"
+    return f"torch {torch.__version__}, numpy {np.__version__}, {cpu}, flags {flags}, {os.cpu_count()} cores"
 
 
 def _untimed(obj: Any) -> Any:
@@ -134,7 +140,8 @@ def test_same_output_as_before(name: str) -> None:
     assert got["keys"] == want["keys"], "the metrics name other figures"
     if machine() == _stored()["machine"]:
         assert got["sha256"] == want["sha256"], "output differs from the stored one (bit for bit)"
-    np.testing.assert_allclose(got["probes"], want["probes"], atol=1e-3)
+    if not name.endswith(_CHAOTIC):
+        np.testing.assert_allclose(got["probes"], want["probes"], atol=1e-3)
 
 
 if __name__ == "__main__":
