@@ -72,10 +72,7 @@ def generate(
     decoded = decode(motions.features, request.scenario, model.fps, loss)  # 7. world joints, loss terms
     before = clean_up_feet(decoded, model.fps, request.cleanup)  # 8. feet
     metrics = score(request, model, plan, motions, decoded, before, load_s)  # 9. figures
-    log.info(
-        "generated %s frames in %.1f s (%s)",
-        "x".join(map(str, decoded.joints.shape[:2])),
-        motions.time_s,
-        metrics["method"],
-    )
+    windows = f" in {len(plan.windows)} windows" if plan.windows is not None else ""
+    shape = "x".join(map(str, decoded.joints.shape[:2]))
+    log.info("generated %s frames%s in %.1f s (%s)", shape, windows, motions.time_s, metrics["method"])
     return assemble(request, model, plan, decoded, metrics)  # 10. the result

@@ -32,22 +32,22 @@ class MotionPlan:
     route: RoutePlan | None
     scoring: RoutePlan | None
 
-    @property
-    def windowed(self) -> bool:
-        return self.windows is not None
-
 
 def plan_motion(scenario: Scenario, model: MotionModel) -> MotionPlan:
     """The :class:`MotionPlan` of ``scenario`` on ``model`` (its window and frame rate).
 
     Raises:
-        ScenarioError: a window or overlap that does not fit the model.
-        ConstraintError: the route is impossible (see :func:`motionlgd.control.plan_route`).
+        ScenarioError: a frame rate, duration, window or overlap that does not fit the model.
+        ConstraintError: an impossible constraint (a start or waypoint inside an obstacle, a
+            pace faster than running; :meth:`Scenario.check_feasible`) or route
+            (:func:`motionlgd.control.plan_route`).
     """
     fps, T = model.fps, scenario.num_frames
     gcfg = scenario.guidance_config()
     precise = gcfg.method == "precise"
     if not needs_windows(scenario, model.max_frames):
+        for w in scenario.check_feasible(model.max_frames, fps):
+            log.warning(w)
         route = plan_route(scenario, T, fps) if precise and scenario.has_control() else None
         scoring = route if precise and scenario.has_control() else _scoring_route(scenario, fps)
         _warn(route)

@@ -56,31 +56,34 @@ def score(
         "device": str(model.device),
         "clean_feet": request.cleanup or False,
         "time_s": motions.time_s,
-        "model_load_s": load_s,
     }
-    if motions.whole is None:
-        assert motions.cut is not None
-        run: dict[str, Any] = {
-            "method": scenario.guidance_config().method,
-            "sampler": scenario.sampler.get("name", "ddim"),
-            "steps": min(scenario.sampler.get("steps", 100), model.schedule.num_steps),
-            **common,
-            "windows": time_windows(motions.cut[0], fps),
-            "window_runs": motions.window_runs,
-        }
-        if plan.route is not None:
-            run["route"] = plan.route.summary()
-    else:
-        run = {**_whole_run(scenario, motions, fps), **common}
-    return {**run, "per_sample": rows, "mean": mean_metrics(rows)}
+    if motions.whole is not None:  # keys in the order metrics.json has always had
+        head, tail = _whole_run(scenario, motions, fps)
+        return {**head, **common, "model_load_s": load_s, "per_sample": rows, "mean": mean_metrics(rows), **tail}
+    assert motions.cut is not None
+    out: dict[str, Any] = {
+        "method": scenario.guidance_config().method,
+        "sampler": scenario.sampler.get("name", "ddim"),
+        "steps": min(scenario.sampler.get("steps", 100), model.schedule.num_steps),
+        **common,
+        "windows": time_windows(motions.cut[0], fps),
+        "window_runs": motions.window_runs,
+        "per_sample": rows,
+        "mean": mean_metrics(rows),
+    }
+    if plan.route is not None:
+        out["route"] = plan.route.summary()
+    out["model_load_s"] = load_s
+    return out
 
 
-def _whole_run(scenario: Any, motions: Motions, fps: float) -> dict[str, Any]:
-    """What a motion sampled in one piece ran: method, guidance, sampler, route and gait clock."""
+def _whole_run(scenario: Any, motions: Motions, fps: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a motion sampled in one piece ran: method, guidance and sampler (first), and the
+    route, gait clock and guidance summary (last)."""
     assert motions.whole is not None
     obj, run = motions.whole
     gcfg, guided, precise = obj.config, run.guided, obj.precise
-    out: dict[str, Any] = {
+    head: dict[str, Any] = {
         "method": gcfg.method if (guided is not None or precise is not None) else "none",
         "n": gcfg.n if (guided is not None and gcfg.method in ("lgd_mc", "precise")) else None,
         "scale": guided.config.scale if guided is not None else 0.0,
@@ -88,15 +91,16 @@ def _whole_run(scenario: Any, motions: Motions, fps: float) -> dict[str, Any]:
         "steps": run.steps,
         "resample": None if obj.resample is None else {"window": list(gcfg.resample_window), "repeats": gcfg.resample},
     }
+    tail: dict[str, Any] = {}
     if precise is not None and precise.plan is not None:
-        out["route"] = precise.plan.summary()
+        tail["route"] = precise.plan.summary()
         if precise.warp is not None:
-            out["gait"] = precise.warp.summary(fps)
+            tail["gait"] = precise.warp.summary(fps)
     if guided is not None:
-        out["guidance"] = guided.summary()
+        tail["guidance"] = guided.summary()
         if run.retried is not None:
-            out["guidance"]["retried"] = run.retried
-    return out
+            tail["guidance"]["retried"] = run.retried
+    return head, tail
 
 
 def assemble(

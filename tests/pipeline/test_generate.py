@@ -67,3 +67,32 @@ def test_max_steps_env_caps_sampling_and_the_saved_scenario_says_so(tiny_model_d
     monkeypatch.setenv("MOTIONLGD_MAX_STEPS", "lots")
     with pytest.raises(ScenarioError, match="MOTIONLGD_MAX_STEPS"):
         motionlgd.generate(**kw)
+
+
+def test_a_scenario_that_does_not_fit_the_model_is_refused_by_name(tiny_model_dir):
+    """The feasibility checks run on the model for a clip sampled in one piece too."""
+    from dataclasses import replace
+
+    from motionlgd.errors import ConstraintError
+    from motionlgd.scenario import parse_scenario
+
+    model = motionlgd.load_model(tiny_model_dir)
+    with pytest.raises(ScenarioError, match=r"^fps: the model generates at 20 fps"):
+        motionlgd.generate(prompt="a person walks", duration=2.0, fps=30, steps=2, model=model)
+    # a Scenario object built in Python (not re-parsed): its start inside an obstacle
+    ok = parse_scenario({"duration": 2.0, "goal": {"position": [0, 2]}})
+    bad = replace(ok, obstacles={"shapes": [{"type": "disc", "center": [0, 0], "radius": 0.5}]})
+    with pytest.raises(ConstraintError, match="start"):
+        motionlgd.generate(bad, model=model, steps=2)
+
+
+def test_metrics_keep_their_order_for_short_and_long_motions(tiny_model_dir):
+    model = motionlgd.load_model(tiny_model_dir)
+    path = {"points": [[0, 0], [0, 3]]}
+    short = motionlgd.generate(duration=2.0, path=path, steps=2, model=model, method="dps").metrics
+    assert list(short)[:6] == ["method", "n", "scale", "sampler", "steps", "resample"]
+    assert list(short)[-2:] == ["mean", "guidance"]  # then route and gait clock, under precise
+    spec = {"duration": 14.0, "path": path, "sampler": {"steps": 2, "window": 6.0, "overlap": 1.0}}
+    long = motionlgd.generate(spec, model=model)
+    assert list(long.metrics)[:3] == ["method", "sampler", "steps"]
+    assert list(long.metrics)[-4:] == ["per_sample", "mean", "route", "model_load_s"]
