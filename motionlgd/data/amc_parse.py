@@ -8,7 +8,8 @@ import os
 import numpy as np
 
 from motionlgd.data.asfamc_model import AMCMotion, ASFSkeleton
-from motionlgd.data.asfamc_text import _error, _float, _is_int, _last_line, _lines, _read_latin1
+from motionlgd.data.asfamc_text import _error, _float, _is_int, _lines, _read_latin1
+from motionlgd.data.text_common import last_line
 
 # Records keep the logger name of the original single module (motionlgd.data.asfamc).
 logger = logging.getLogger("motionlgd.data.asfamc")
@@ -96,7 +97,7 @@ def parse_amc(text: str, skeleton: ASFSkeleton, path: str | None = None) -> AMCM
         seen.add(key)
         rows[key].append(toks[1:])
     if not frame_numbers:
-        raise _error("no frames", path=path, line=_last_line(lines))
+        raise _error("no frames", path=path, line=last_line(lines))
     close_frame()
 
     values: dict[str, np.ndarray] = {}

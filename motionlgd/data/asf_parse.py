@@ -8,7 +8,8 @@ import os
 import numpy as np
 
 from motionlgd.data.asfamc_model import ASFSkeleton
-from motionlgd.data.asfamc_text import _error, _float, _floats, _last_line, _lines, _read_latin1
+from motionlgd.data.asfamc_text import _error, _float, _floats, _lines, _read_latin1
+from motionlgd.data.text_common import last_line
 
 # Records keep the logger name of the original single module (motionlgd.data.asfamc).
 logger = logging.getLogger("motionlgd.data.asfamc")
@@ -164,11 +165,11 @@ def parse_asf(text: str, path: str | None = None) -> ASFSkeleton:
                 children.setdefault(parent, []).extend(toks[1:])
         # other sections (documentation, skin, ...) are ignored
     if current is not None:
-        raise _error("file ends inside a bone block", path=path, line=_last_line(lines))
+        raise _error("file ends inside a bone block", path=path, line=last_line(lines))
     if not bones:
-        raise _error("no :bonedata", path=path, line=_last_line(lines))
+        raise _error("no :bonedata", path=path, line=last_line(lines))
     if in_hier_block:
-        raise _error("file ends inside the hierarchy block", path=path, line=_last_line(lines))
+        raise _error("file ends inside the hierarchy block", path=path, line=last_line(lines))
     for c, line in hierarchy_line.items():
         if c not in bones:
             raise _error(f"hierarchy names unknown bone {c!r}", path=path, line=line)

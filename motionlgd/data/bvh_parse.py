@@ -12,7 +12,8 @@ import re
 import numpy as np
 
 from motionlgd.data.bvh_model import BVH, CHANNEL_NAMES
-from motionlgd.data.bvh_text import _error, _last_line, _load_text, _parse_float
+from motionlgd.data.bvh_text import _error, _load_text, _parse_float
+from motionlgd.data.text_common import last_line
 from motionlgd.errors import BVHParseError
 
 _CANONICAL_CHANNEL = {name.lower(): name for name in CHANNEL_NAMES}
@@ -31,7 +32,7 @@ class _Tokens:
         self.tokens: list[tuple[str, int]] = []
         self.path = path
         self.pos = 0
-        self.end_line = _last_line(lines)
+        self.end_line = last_line(lines)
         self.motion_line: int | None = None
         for i in range(start, len(lines)):
             text = lines[i].replace("{", " { ").replace("}", " } ")
@@ -114,7 +115,7 @@ def _parse(text: str, path: str | None) -> BVH:
     while first < len(lines) and not lines[first].strip():
         first += 1
     if first >= len(lines):
-        raise _error("empty file", path=path, line=_last_line(lines))
+        raise _error("empty file", path=path, line=last_line(lines))
     head = lines[first].split()
     if head[0].upper() != "HIERARCHY" or len(head) != 1:
         raise _error(f"expected 'HIERARCHY', found {lines[first].strip()[:40]!r}", path=path, line=first + 1)
@@ -284,7 +285,7 @@ def _next_nonblank(lines: list[str], i: int) -> int:
 def _parse_frames_line(lines: list[str], i: int, path: str | None) -> tuple[int, int]:
     i = _next_nonblank(lines, i)
     if i >= len(lines):
-        raise _error("unexpected end of file, expected 'Frames:'", path=path, line=_last_line(lines))
+        raise _error("unexpected end of file, expected 'Frames:'", path=path, line=last_line(lines))
     m = _FRAMES_RE.match(lines[i].strip())
     if m is None:
         raise _error(f"expected 'Frames:', found {lines[i].strip()[:40]!r}", path=path, line=i + 1)
@@ -300,7 +301,7 @@ def _parse_frames_line(lines: list[str], i: int, path: str | None) -> tuple[int,
 def _parse_frame_time_line(lines: list[str], i: int, path: str | None) -> tuple[float, int]:
     i = _next_nonblank(lines, i)
     if i >= len(lines):
-        raise _error("unexpected end of file, expected 'Frame Time:'", path=path, line=_last_line(lines))
+        raise _error("unexpected end of file, expected 'Frame Time:'", path=path, line=last_line(lines))
     m = _FRAME_TIME_RE.match(lines[i].strip())
     if m is None:
         raise _error(f"expected 'Frame Time:', found {lines[i].strip()[:40]!r}", path=path, line=i + 1)
@@ -340,6 +341,6 @@ def _parse_motion_rows_slow(
         raise _error(
             f"file truncated: 'Frames: {n_frames}' but only {len(rows)} motion lines",
             path=path,
-            line=_last_line(lines),
+            line=last_line(lines),
         )
     return np.array(rows, dtype=np.float64).reshape(n_frames, n_channels)

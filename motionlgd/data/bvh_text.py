@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import math
 import os
 
+from motionlgd.data.text_common import finite_float, located
 from motionlgd.errors import BVHParseError
 
 
 def _error(message: str, path: str | None = None, line: int | None = None) -> BVHParseError:
     """A :class:`BVHParseError`; the line number is put in the message even without a path."""
-    if path is None and line is not None:
-        message = f"line {line}: {message}"
-    return BVHParseError(message, path=path, line=line)
-
-
-def _last_line(lines: list[str]) -> int:
-    """1-based number of the last line (a final newline does not start a new line)."""
-    n = len(lines)
-    if n > 1 and lines[-1] == "":
-        n -= 1
-    return max(1, n)
+    return BVHParseError(located(message, path, line), path=path, line=line)
 
 
 def _parse_float(text: str, line: int, path: str | None, what: str) -> float:
+    """A finite number, or the reader's error at ``line`` naming ``what``."""
     try:
-        value = float(text)
-    except (ValueError, OverflowError):
-        raise _error(f"{what}: {text!r} is not a number", path=path, line=line) from None
-    if not math.isfinite(value):
-        raise _error(f"{what}: {text!r} is not finite", path=path, line=line)
-    return value
+        return finite_float(text, what)
+    except ValueError as exc:
+        raise _error(str(exc), path=path, line=line) from None
 
 
 def _load_text(path_or_text: str | bytes | os.PathLike[str]) -> tuple[str, str | None]:
