@@ -238,11 +238,11 @@ def window_scenario(scenario: Any, win: Window, fps: float, start: dict[str, Any
         raise ScenarioError(f"window {index}: {exc}") from exc
 
 
-def window_loss(scenario: Any, sub: Any, win: Window, fps: float, last: bool) -> Any:
+def window_loss(scenario: Any, win: Window, fps: float, last: bool) -> Any:
     """The losses of ``scenario`` restricted to window ``win``'s frames, for the pure-guidance
-    methods (``dps``, ``lgd_mc``) of a long motion; ``sub`` is the window's scenario
-    (:func:`window_scenario`), whose spatial terms (obstacles, region, regularisers, user
-    losses) apply to every frame as they are.
+    methods (``dps``, ``lgd_mc``) of a long motion. Terms that hold on every frame
+    (obstacles, region, regularisers, user losses) are kept as they are; the timed ones
+    are cut to the window:
 
     - a timed path: its per-frame targets over the window's frames (the same targets the
       whole motion has there, :class:`~motionlgd.losses.RouteLoss`);
@@ -256,38 +256,26 @@ def window_loss(scenario: Any, sub: Any, win: Window, fps: float, last: bool) ->
     Returns:
         A :class:`~motionlgd.losses.WeightedSum` of per-sample ``(B,)`` losses (m, m^2).
     """
-    from .losses import (
-        GoalLoss,
-        NearestPathLoss,
-        PathLoss,
-        PolylinePath,
-        RouteLoss,
-        Waypoint,
-        WaypointLoss,
-        WeightedSum,
-    )
+    from .losses import GoalLoss, NearestPathLoss, PathLoss, RouteLoss, Waypoint, WaypointLoss, WeightedSum
 
-    items = [it for it in sub.build_loss().items if it[0] != "waypoints"]
-    p = scenario.path
-    if p is not None:
-        poly = PolylinePath(p["points"], smooth=p.get("smooth", False))
-        if p.get("mode", "timed") == "timed":
-            targets = PathLoss(poly, p.get("t_start", 0.0), p.get("t_end")).targets(scenario.num_frames, fps)
-            items.append(("path", p.get("weight", 1.0), RouteLoss(targets[win.start : win.start + win.length])))
+    T, w0, end = scenario.num_frames, win.start / fps, win.start + win.length
+    everywhere, cut = [], []
+    for name, weight, fn in scenario.build_loss().items:
+        if name == "path" and isinstance(fn, PathLoss):
+            cut.append((name, weight, RouteLoss(fn.targets(T, fps)[win.start : end])))
+        elif name == "path" and isinstance(fn, NearestPathLoss):
+            cut.append((name, weight, NearestPathLoss(fn.path, fn.end_weight if last else 0.0)))
+        elif name == "waypoints" and isinstance(fn, WaypointLoss):
+            points = [
+                Waypoint(w.position, w.time - w0, w.heading)
+                for w in fn.waypoints
+                if win.first_new <= w.frame(fps, T) < end
+            ]
+            if points:
+                cut.append((name, weight, WaypointLoss(points, fn.heading_weight)))
+        elif name == "goal" and isinstance(fn, GoalLoss):
+            if last:
+                cut.append((name, weight, fn))
         else:
-            items.append(
-                ("path", p.get("weight", 1.0), NearestPathLoss(poly, p.get("end_weight", 1.0) if last else 0.0))
-            )
-    if scenario.waypoints:  # every new frame the window makes: a hand-over may move later
-        w0, T = win.start / fps, scenario.num_frames
-        points = [
-            Waypoint(w.position, w.time - w0, w.heading)
-            for w in scenario.waypoint_list()
-            if win.first_new <= w.frame(fps, T) < win.start + win.length
-        ]
-        if points:
-            wps = scenario.waypoints
-            items.append(("waypoints", wps.get("weight", 1.0), WaypointLoss(points, wps.get("heading_weight", 1.0))))
-    if scenario.goal is not None and last:
-        items.append(("goal", scenario.goal.get("weight", 1.0), GoalLoss(scenario.goal["position"])))
-    return WeightedSum(items)
+            everywhere.append((name, weight, fn))
+    return WeightedSum(everywhere + cut)

@@ -125,7 +125,7 @@ def test_long_generation_on_a_tiny_model_is_continuous_and_follows_its_route(tin
 
 
 def test_window_losses_are_the_whole_motions_losses_restricted_to_the_windows_frames():
-    from motionlgd.long import window_loss, window_scenario
+    from motionlgd.long import window_loss
     from motionlgd.losses import DecodedMotion
 
     sc = parse_scenario(
@@ -145,8 +145,7 @@ def test_window_losses_are_the_whole_motions_losses_restricted_to_the_windows_fr
     targets = whole["path"].targets(T, fps)
     terms = []
     for k, win in enumerate(wins):
-        sub = window_scenario(sc, win, fps, {"position": [0, 0], "heading": 0}, k, seed=0)
-        loss = window_loss(sc, sub, win, fps, last=k == len(wins) - 1)
+        loss = window_loss(sc, win, fps, last=k == len(wins) - 1)
         part = joints[:, win.start : win.start + win.length]
         got = loss.terms(DecodedMotion(part, None, fps))
         terms.append(set(got))
@@ -162,15 +161,13 @@ def test_window_losses_are_the_whole_motions_losses_restricted_to_the_windows_fr
         {"path", "obstacles", "waypoints"},
         {"path", "obstacles", "goal"},
     ]
-    sub = window_scenario(sc, wins[1], fps, {"position": [0, 0], "heading": 0}, 1, seed=0)
-    (wp,) = window_loss(sc, sub, wins[1], fps, last=False).items[-1][2].waypoints
+    (wp,) = window_loss(sc, wins[1], fps, last=False).items[-1][2].waypoints
     assert wp.time == pytest.approx(15.0 - wins[1].start / fps)  # at its time in the window
     # a waypoint just past a planned hand-over (frame 180; window 0 keeps up to 175 + a calm
     # shift of up to 10) is guided by both windows that may keep it
     near = parse_scenario({**sc.to_dict(), "waypoints": {"points": [{"position": [0, 4], "time": 9.0}]}})
     for k in (0, 1):
-        sub = window_scenario(near, wins[k], fps, {"position": [0, 0], "heading": 0}, k, seed=0)
-        assert "waypoints" in [name for name, _, _ in window_loss(near, sub, wins[k], fps, last=False).items]
+        assert "waypoints" in [name for name, _, _ in window_loss(near, wins[k], fps, last=False).items]
 
 
 @pytest.mark.parametrize("method", ["dps", "lgd_mc"])

@@ -48,8 +48,9 @@ def plan_motion(scenario: Scenario, model: MotionModel) -> MotionPlan:
     if not needs_windows(scenario, model.max_frames):
         for w in scenario.check_feasible(model.max_frames, fps):
             log.warning(w)
-        route = plan_route(scenario, T, fps) if precise and scenario.has_control() else None
-        scoring = route if precise and scenario.has_control() else _scoring_route(scenario, fps)
+        imposed = precise and scenario.has_control()
+        route = plan_route(scenario, T, fps) if imposed else None
+        scoring = route if imposed else _scoring_route(scenario, fps)
         _warn(route)
         return MotionPlan(None, route, scoring)
     for w in scenario.check_feasible(None, fps):

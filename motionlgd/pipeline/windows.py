@@ -104,7 +104,7 @@ def _one_sample(
             a = win.first_new - pw.start
             soft = model.normalize(praw[None, a : a + win.soft].to(model.device))
         stretch = None if route is None else RoutePlan(points=route.points[win.start : win.start + win.length])
-        loss = window_loss(scenario, sub, win, model.fps, k == len(windows) - 1) if pure_guidance else None
+        loss = window_loss(scenario, win, model.fps, k == len(windows) - 1) if pure_guidance else None
         obj = build_objective(sub, model, stretch, windowed=True, loss=loss)
         run = sample_window(sub, model, obj, prefix=prefix, soft=soft)
         raw = run.features[0].cpu()
