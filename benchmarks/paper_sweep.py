@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from motionlgd.eval.suite import mean_ci95
 
 #: The scenes: (name, discs [(x, z, radius)]); the goal is 6 m straight ahead of the start.
 SCENES = [
@@ -93,15 +92,6 @@ def run_cell(model: Any, name: str) -> list[dict[str, Any]]:
     return rows
 
 
-def ci95(values: list[float]) -> tuple[float, float]:
-    """Mean and the half-width of its 95 % interval (normal approximation; a share's
-    interval is the binomial one)."""
-    a = np.asarray(values, dtype=float)
-    if len(a) < 2:
-        return float(a.mean()) if len(a) else math.nan, math.nan
-    return float(a.mean()), float(1.96 * a.std(ddof=1) / math.sqrt(len(a)))
-
-
 def summarise(out: Path) -> dict[str, Any]:
     """Means and intervals of every finished cell, written to ``OUT/summary.json``."""
     summary = {}
@@ -110,10 +100,10 @@ def summarise(out: Path) -> dict[str, Any]:
         if not path.exists():
             continue
         rows = json.loads(path.read_text())
-        cell = {k: ci95([r[k] for r in rows if k in r]) for k in FIGURES}
-        cell["s_per_step"] = ci95([r["s_per_step"] for r in rows])
+        cell = {k: mean_ci95([r[k] for r in rows if k in r]) for k in FIGURES}
+        cell["s_per_step"] = mean_ci95([r["s_per_step"] for r in rows])
         if any("mean_ess" in r for r in rows):
-            cell["mean_ess"] = ci95([r["mean_ess"] for r in rows if "mean_ess" in r])
+            cell["mean_ess"] = mean_ci95([r["mean_ess"] for r in rows if "mean_ess" in r])
         summary[name] = {"settings": CELLS[name], "samples": len(rows), **cell}
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
     return summary

@@ -12,12 +12,12 @@ what the network has learnt (docs/results.md, "Model v3").
 from __future__ import annotations
 
 import argparse
-import math
 
 import numpy as np
 
 import motionlgd
 from motionlgd.eval import metrics as M
+from motionlgd.eval.suite import mean_ci95
 
 #: (cfg scale, sampler, steps, eta)
 SETTINGS = [
@@ -44,10 +44,9 @@ def main() -> None:
     for cfg, sampler, steps, eta in SETTINGS:
         res = motionlgd.generate(prompt="a person walks forward", duration=6.0, num_samples=args.samples, seed=0,
                                  steps=steps, eta=eta, sampler=sampler, cfg_scale=cfg, method="none", model=model)  # fmt: skip
-        sk = np.array([M.foot_skating_ratio(j) for j in res.joints])
-        half = 1.96 * sk.std(ddof=1) / math.sqrt(len(sk))
+        mean, half = mean_ci95([M.foot_skating_ratio(j) for j in res.joints])
         speed = np.mean([r["root_speed_mps"] for r in res.metrics["per_sample"]])
-        print(f"| {cfg:g} | {sampler} | {steps} | {eta:g} | {sk.mean():.2f} ± {half:.2f} | {speed:.2f} |", flush=True)
+        print(f"| {cfg:g} | {sampler} | {steps} | {eta:g} | {mean:.2f} ± {half:.2f} | {speed:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ __all__ = [
     "aggregate",
     "build_suite",
     "markdown_table",
+    "mean_ci95",
     "run_suite",
     "write_results",
 ]
@@ -106,7 +107,9 @@ def run_suite(
     return rows
 
 
-def _ci(values: list[float]) -> tuple[float, float]:
+def mean_ci95(values: list[float | None]) -> tuple[float, float]:
+    """Mean of ``values`` (None and NaN left out) and the half-width of its 95 % interval
+    (normal approximation; 0 for one value, NaN for none)."""
     a = np.asarray([v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))], dtype=float)
     if len(a) == 0:
         return float("nan"), float("nan")
@@ -163,8 +166,8 @@ def aggregate(rows: list[dict[str, Any]], methods: tuple[Method, ...] = METHODS)
         for key, _, scale in METRIC_KEYS:
             vals = [r[key] * scale for r in mine if r.get(key) is not None]
             if vals:
-                agg[key] = _ci(vals)
-        agg["time_per_step_s"] = _ci([r["time_per_step_s"] for r in mine])
+                agg[key] = mean_ci95(vals)
+        agg["time_per_step_s"] = mean_ci95([r["time_per_step_s"] for r in mine])
         samples = [r["joints"][:120] for r in mine if len(r["joints"]) >= 120]
         if m.name != methods[0].name and len(ref) > 2 and len(samples) > 2:
             agg["realism_fd"] = realism_score(np.stack(samples), np.stack(ref))
