@@ -282,14 +282,20 @@ def _next_nonblank(lines: list[str], i: int) -> int:
     return i
 
 
-def _parse_frames_line(lines: list[str], i: int, path: str | None) -> tuple[int, int]:
+def _header_value(lines: list[str], i: int, path: str | None, label: str, pattern: re.Pattern[str]) -> tuple[str, int]:
+    """The value after ``label`` (e.g. ``Frames:``) on the next non-blank line from ``i``,
+    and that line's index."""
     i = _next_nonblank(lines, i)
     if i >= len(lines):
-        raise _error("unexpected end of file, expected 'Frames:'", path=path, line=last_line(lines))
-    m = _FRAMES_RE.match(lines[i].strip())
+        raise _error(f"unexpected end of file, expected '{label}'", path=path, line=last_line(lines))
+    m = pattern.match(lines[i].strip())
     if m is None:
-        raise _error(f"expected 'Frames:', found {lines[i].strip()[:40]!r}", path=path, line=i + 1)
-    value = m.group(1).strip()
+        raise _error(f"expected '{label}', found {lines[i].strip()[:40]!r}", path=path, line=i + 1)
+    return m.group(1).strip(), i
+
+
+def _parse_frames_line(lines: list[str], i: int, path: str | None) -> tuple[int, int]:
+    value, i = _header_value(lines, i, path, "Frames:", _FRAMES_RE)
     if not re.fullmatch(r"[+-]?\d{1,18}", value):
         raise _error(f"frame count {value[:40]!r} is not an integer", path=path, line=i + 1)
     n = int(value)
@@ -299,13 +305,8 @@ def _parse_frames_line(lines: list[str], i: int, path: str | None) -> tuple[int,
 
 
 def _parse_frame_time_line(lines: list[str], i: int, path: str | None) -> tuple[float, int]:
-    i = _next_nonblank(lines, i)
-    if i >= len(lines):
-        raise _error("unexpected end of file, expected 'Frame Time:'", path=path, line=last_line(lines))
-    m = _FRAME_TIME_RE.match(lines[i].strip())
-    if m is None:
-        raise _error(f"expected 'Frame Time:', found {lines[i].strip()[:40]!r}", path=path, line=i + 1)
-    value = _parse_float(m.group(1).strip(), i + 1, path, "Frame Time")
+    text, i = _header_value(lines, i, path, "Frame Time:", _FRAME_TIME_RE)
+    value = _parse_float(text, i + 1, path, "Frame Time")
     if value <= 0.0:
         raise _error(f"Frame Time must be positive, got {value}", path=path, line=i + 1)
     return value, i + 1
