@@ -9,7 +9,9 @@ For the run's starting model (``--base``, drawn at 0 h) and each snapshot
 unguided ("a person walks forward", 6 s, DDIM, fixed seeds): raw skating (this
 project's :func:`~motionlgd.eval.metrics.foot_skating_ratio`, no clean-up), walking
 speed, foot-support switches and jerk. Training time is the run's own compute time
-stored in each checkpoint (not wall time).
+stored in each checkpoint (not wall time). ``--config`` (the run's training config) writes
+its ``detail_guidance`` into each exported snapshot, so a detail head is measured as it
+ships (``--detail-scale 1``: the head alone, without its autoguidance).
 """
 
 from __future__ import annotations
@@ -53,7 +55,16 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=1, help="measure every k-th snapshot")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--plot", type=Path, default=None)
+    ap.add_argument("--config", type=Path, default=None, help="training config: its detail_guidance is used")
+    ap.add_argument("--detail-scale", type=float, default=None, help="override the detail guidance scale")
     args = ap.parse_args()
+    detail = None
+    if args.config is not None:
+        from motionlgd.train import load_config
+
+        detail = load_config(args.config).detail_guidance
+        if detail is not None and args.detail_scale is not None:
+            detail = {**detail, "scale": args.detail_scale}
     ckpts = sorted((args.run / "snapshots").glob("step_*.pt"))[:: args.every]
     if (args.run / "last.pt").is_file():
         ckpts.append(args.run / "last.pt")
@@ -64,7 +75,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for ck in ckpts:
             st = read_train_checkpoint(ck)
-            folder = export_checkpoint(ck, Path(tmp) / ck.stem)
+            folder = export_checkpoint(ck, Path(tmp) / ck.stem, detail_guidance=detail)
             row = {"step": int(st["step"]), "hours": float(st.get("elapsed", 0.0)) / 3600, "name": ck.name}
             row.update(measure(folder, args.samples, args.steps))
             rows.append(row)

@@ -338,14 +338,17 @@ def parse_scenario(data: Any, source: str = "scenario") -> Scenario:
                 sc.sampler[k] = _num(s[k], f"sampler.{k}", min=0, strict_min=True)
     if d.get("model") is not None:
         m = _mapping(
-            d["model"], "model", {"path", "cfg_scale", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"}
+            d["model"],
+            "model",
+            {"path", "cfg_scale", "detail_scale", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"},
         )
         out_m: dict[str, Any] = {}
         for k in ("path", "mdm_checkpoint", "mdm_args", "mean", "std", "clip_weights"):
             if m.get(k) is not None:
                 out_m[k] = _str(m[k], f"model.{k}")
-        if "cfg_scale" in m:
-            out_m["cfg_scale"] = _num(m["cfg_scale"], "model.cfg_scale", min=0)
+        for k in ("cfg_scale", "detail_scale"):
+            if k in m:
+                out_m[k] = _num(m[k], f"model.{k}", min=0)
         sc.model = out_m
     if sc.has_control() is False and sc.guidance.get("method", "lgd_mc") != "none":
         log.info("scenario has no control loss: generating unguided")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,7 @@ from ..diffusion.schedule import NoiseSchedule
 from ..errors import ShapeError
 from ..types import Denoiser
 from .denoiser import ClassifierFreeGuidance, ModelDenoiser
+from .refiner import DetailGuidance
 from .text import TextEncoder
 from .transformer import MDM
 
@@ -34,6 +35,9 @@ class MotionModel:
         prediction: what the network outputs, ``"x0"`` (MDM) or ``"v"``.
         name: a short human-readable name.
         config: the json config the model was loaded from.
+        detail_guidance: autoguidance by the network's detail head while sampling (see
+            :mod:`motionlgd.models.refiner`); None samples the network as it is. Only a
+            network with a head uses it.
     """
 
     net: MDM
@@ -47,6 +51,7 @@ class MotionModel:
     prediction: str = "x0"
     name: str = "model"
     config: dict[str, Any] = field(default_factory=dict)
+    detail_guidance: DetailGuidance | None = None
 
     def __post_init__(self) -> None:
         self.mean = torch.as_tensor(np.asarray(self.mean), dtype=torch.float32).to(self.device)
@@ -89,8 +94,13 @@ class MotionModel:
         """Prompts -> ``(B, E)`` embeddings on the model's device (zeros for ``""``)."""
         return self.text_encoder(texts).to(self.device)
 
-    def denoiser(self, cfg_scale: float | None = None) -> Denoiser:
-        """The network as a ``Denoiser``, with classifier-free guidance when ``cfg_scale != 1``."""
-        base = ModelDenoiser(self.net, self.schedule, self.prediction)
+    def denoiser(self, cfg_scale: float | None = None, detail_scale: float | None = None) -> Denoiser:
+        """The network as a ``Denoiser``, with classifier-free guidance when ``cfg_scale != 1``
+        (None: the model's default) and the model's detail guidance, its scale replaced by
+        ``detail_scale`` when given (1: the head alone; ignored without a head)."""
+        detail = self.detail_guidance
+        if detail_scale is not None and self.net.refiner is not None:
+            detail = replace(detail or DetailGuidance(), scale=float(detail_scale))
+        base = ModelDenoiser(self.net, self.schedule, self.prediction, detail=detail)
         scale = self.cfg_scale if cfg_scale is None else cfg_scale
         return base if scale == 1.0 else ClassifierFreeGuidance(base, scale)

@@ -22,6 +22,7 @@ from ..errors import CheckpointError
 from ..io import atomic_write
 from .bundle import MotionModel
 from .denoiser import PREDICTIONS
+from .refiner import DetailGuidance
 from .text import TextEncoder, get_text_encoder
 from .transformer import MDM, MDM_HUMANML_DEFAULTS
 
@@ -206,6 +207,12 @@ def load_model(
         raise CheckpointError(
             f"{directory / 'config.json'}: unknown diffusion.prediction {prediction!r} (known: {list(PREDICTIONS)})"
         )
+    detail = None
+    if config.get("detail_guidance") is not None:
+        try:
+            detail = DetailGuidance.from_dict(dict(config["detail_guidance"]))
+        except (TypeError, ValueError) as exc:
+            raise CheckpointError(f"{directory / 'config.json'}: bad detail_guidance ({exc})") from exc
     if text_encoder is None:
         text_encoder = get_text_encoder(config.get("text_encoder", "zero"), net.clip_dim, device=device)
     net.to(device)
@@ -221,6 +228,7 @@ def load_model(
         prediction=prediction,
         name=str(config.get("name", directory.name)),
         config=config,
+        detail_guidance=detail,
     )
     log.info("loaded model %s from %s", model.name, directory)
     return model

@@ -8,6 +8,7 @@ from torch import nn
 
 from ..diffusion.schedule import NoiseSchedule
 from ..types import Cond, Denoiser
+from .refiner import DetailGuidance
 
 __all__ = ["PREDICTIONS", "ClassifierFreeGuidance", "ModelDenoiser", "x0_from_output"]
 
@@ -41,14 +42,19 @@ class ModelDenoiser:
     (optional) and ``cond["root_cond"]`` ``(B, T, C)`` (optional; passed only to a module
     built with a root condition, see :func:`motionlgd.models.transformer.root_condition`). ``schedule`` is the model's full training schedule. ``prediction`` says
     what the module outputs (``"x0"`` as MDM, or ``"v"``); the denoiser always returns x0.
+    ``detail`` is passed to a module with a detail head (autoguidance, see
+    :class:`motionlgd.models.refiner.DetailGuidance`).
     """
 
-    def __init__(self, model: nn.Module, schedule: NoiseSchedule, prediction: str = "x0") -> None:
+    def __init__(
+        self, model: nn.Module, schedule: NoiseSchedule, prediction: str = "x0", detail: DetailGuidance | None = None
+    ) -> None:
         if prediction not in PREDICTIONS:
             raise ValueError(f"prediction must be one of {PREDICTIONS}, got {prediction!r}")
         self.model = model
         self.schedule = schedule
         self.prediction = prediction
+        self.detail = detail if getattr(model, "refiner", None) is not None else None
         self._abar: torch.Tensor | None = None
 
     def __call__(self, x_t: torch.Tensor, t: torch.Tensor, cond: Cond) -> torch.Tensor:
@@ -56,6 +62,8 @@ class ModelDenoiser:
         extra = {}
         if cond.get("root_cond") is not None and getattr(self.model, "root_cond", 0):
             extra["root_cond"] = cond["root_cond"]
+        if self.detail is not None:
+            extra["detail"] = self.detail
         out = self.model(x_t, t, text_emb=cond.get("text_emb"), mask=cond.get("mask"), **extra)
         if self.prediction == "x0":
             return out

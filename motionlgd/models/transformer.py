@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 from ..errors import CheckpointError, ShapeError
+from .refiner import DetailGuidance, DetailRefiner
 
 __all__ = [
     "MDM",
@@ -150,6 +151,10 @@ class MDM(nn.Module):
             the MDM architecture; 5 = ``[x, z, vx, vz, mask]``, see :func:`root_condition`). Its
             input layer ``embed_root`` starts at zero, so a model fine-tuned from an
             unconditioned one starts out identical to it.
+        refiner: settings of an optional temporal detail head
+            (:class:`motionlgd.models.refiner.DetailRefiner`: ``channels``, ``blocks``,
+            ``kernel``, ``step_dim``) that corrects the transformer's estimate from the noisy
+            input; None (MDM's architecture) for none. Its output layer starts at zero.
     """
 
     def __init__(
@@ -167,6 +172,7 @@ class MDM(nn.Module):
         cond_mask_prob: float = 0.1,
         max_len: int = 5000,
         root_cond: int = 0,
+        refiner: dict[str, int] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__()
@@ -206,6 +212,9 @@ class MDM(nn.Module):
             self.embed_root = nn.Linear(self.root_cond, latent_dim)
             nn.init.zeros_(self.embed_root.weight)
             nn.init.zeros_(self.embed_root.bias)
+        if refiner is not None and not isinstance(refiner, dict):
+            raise ValueError(f"refiner must be a mapping of DetailRefiner settings or None, got {refiner!r}")
+        self.refiner = DetailRefiner(self.input_feats, **refiner) if refiner else None
 
     def hyperparameters(self) -> dict[str, Any]:
         """The constructor arguments (json-serialisable) that rebuild this model."""
@@ -223,6 +232,7 @@ class MDM(nn.Module):
             "cond_mask_prob": self.cond_mask_prob,
             "max_len": int(self.sequence_pos_encoder.pe.shape[0]),
             **({"root_cond": self.root_cond} if self.root_cond else {}),
+            **({"refiner": self.refiner.hyperparameters()} if self.refiner is not None else {}),
         }
 
     def mask_cond(self, text_emb: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -239,6 +249,7 @@ class MDM(nn.Module):
         text_emb: torch.Tensor | None = None,
         mask: torch.Tensor | None = None,
         root_cond: torch.Tensor | None = None,
+        detail: DetailGuidance | None = None,
     ) -> torch.Tensor:
         """Predict x0.
 
@@ -251,6 +262,8 @@ class MDM(nn.Module):
             root_cond: optional ``(B, T, root_cond)`` root-trajectory condition (see
                 :func:`root_condition`); ignored by a model built with ``root_cond=0``,
                 zeros (no constraint) when None.
+            detail: autoguidance by the detail head (sampling only; ignored without a
+                head); None returns the head's estimate.
 
         Returns:
             ``(B, T, D)`` predicted clean features x0 (normalised).
@@ -278,4 +291,8 @@ class MDM(nn.Module):
         if mask is not None:
             pad = torch.cat([torch.zeros_like(mask[:, :1]), ~mask.bool()], dim=1)
         out = self.seqTransEncoder(seq, src_key_padding_mask=pad)[1:]
-        return self.output_process(out).permute(1, 0, 2)
+        est = self.output_process(out).permute(1, 0, 2)
+        if self.refiner is None:
+            return est
+        refined = self.refiner(x, est, t, mask)
+        return refined if detail is None else detail.combine(est, refined, t, mask)

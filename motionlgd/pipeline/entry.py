@@ -48,7 +48,8 @@ def generate(
             ``jerk_before_cleanup``.
         **overrides: top-level scenario fields (``prompt=``, ``duration=``, ``path=`` ...)
             or the shortcuts ``method``, ``n``, ``scale``, ``steps``, ``sampler`` (name),
-            ``eta``, ``cfg_scale``.
+            ``eta``, ``cfg_scale``, ``detail_scale`` (the detail head's autoguidance, see
+            :mod:`motionlgd.models.refiner`; 1 = the head alone).
 
     A scenario longer than the model's window, or with a prompt timeline, is sampled
     window by window (:mod:`motionlgd.long`) through the same stages.

@@ -75,7 +75,7 @@ def build_objective(
     gcfg = scenario.guidance_config()
     text_emb = model.encode_text([scenario.prompt] * N)
     cond: Cond = {"text_emb": text_emb}
-    base = model.denoiser(scenario.model.get("cfg_scale"))
+    base = model.denoiser(scenario.model.get("cfg_scale"), scenario.model.get("detail_scale"))
     to_world = world_transform(*scenario.start_pose())
     loss = scenario.build_loss() if loss is None else loss
     guide_loss, precise = loss, None

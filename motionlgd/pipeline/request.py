@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 MAX_STEPS_ENV = "MOTIONLGD_MAX_STEPS"
 #: ``generate`` keywords that set a nested scenario field.
-SHORTCUTS = ("method", "n", "scale", "steps", "sampler", "cfg_scale", "eta")
+SHORTCUTS = ("method", "n", "scale", "steps", "sampler", "cfg_scale", "detail_scale", "eta")
 
 
 @dataclass(frozen=True)
@@ -72,8 +72,9 @@ def _overridden(data: dict[str, Any], overrides: dict[str, Any], shortcuts: dict
         if key in shortcuts:
             smp[field_name] = shortcuts[key]
     data["sampler"] = smp
-    if "cfg_scale" in shortcuts:
-        data["model"] = {**data.get("model", {}), "cfg_scale": shortcuts["cfg_scale"]}
+    for key in ("cfg_scale", "detail_scale"):
+        if key in shortcuts:
+            data["model"] = {**data.get("model", {}), key: shortcuts[key]}
     return data
 
 

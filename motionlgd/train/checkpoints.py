@@ -45,13 +45,17 @@ def _atomic_torch_save(obj: Any, path: Path) -> None:
     atomic_write(path, lambda tmp: torch.save(obj, tmp), overwrite=True)
 
 
-def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool = True) -> Path:
+def export_checkpoint(
+    ckpt: str | Path, directory: str | Path, overwrite: bool = True, detail_guidance: dict[str, Any] | None = None
+) -> Path:
     """Write the EMA network of a training checkpoint as a motionlgd model folder.
 
     Reads only the checkpoint (``weights_only=True``), not the training data. The
     folder's ``config.json`` records the run's steps, hours, last validation loss,
     data sources and clip count, and, for a run started with ``init_from``, that run's
-    steps and hours.
+    steps and hours. ``detail_guidance`` (settings of
+    :class:`motionlgd.models.refiner.DetailGuidance`) is recorded as the model's sampling
+    default for a network with a detail head.
     """
     ckpt = Path(ckpt)
     st = read_train_checkpoint(ckpt)
@@ -91,6 +95,6 @@ def export_checkpoint(ckpt: str | Path, directory: str | Path, overwrite: bool =
         max_frames=cfg.max_frames,
         name=cfg.name,
         prediction=cfg.prediction,
-        extra={"training": training},
+        extra={"training": training, **({"detail_guidance": detail_guidance} if detail_guidance else {})},
         overwrite=overwrite,
     )

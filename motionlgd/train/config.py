@@ -41,7 +41,15 @@ class TrainConfig:
     root-conditioned network (the route as a per-frame input, see
     :mod:`motionlgd.train.root_masks`); ``root_mask_mix`` sets the probabilities of its
     mask patterns (none, every frame, keyframes, one span) and ``root_lr_mult`` multiplies
-    the learning rate of its new, zero-initialised input layer.
+    the learning rate of its new, zero-initialised input layer. ``model.refiner`` (a mapping
+    such as ``{channels: 128, blocks: 4, kernel: 5}``) adds the temporal detail head of
+    :mod:`motionlgd.models.refiner`; ``train_only: refiner`` freezes everything else (the
+    transformer stays as ``init_from`` gave it). ``low_t_fraction`` of each batch draws its
+    diffusion step below ``low_t_max`` instead of from all steps (more effort where the
+    detail is decided). ``detail_guidance`` (``scale``, ``min_step``, ``smooth_frames``) is
+    written into an exported model folder as its sampling default (autoguidance by the
+    head, :class:`motionlgd.models.refiner.DetailGuidance`); the file being run decides it,
+    also for ``--export-only``.
 
     Paths: ``data`` is the motion-capture folder (``None``: ``$MOTIONLGD_DATA``); ``out``
     the run folder (``None``: ``$MOTIONLGD_CACHE/train/<name>``, see :meth:`out_dir`);
@@ -97,6 +105,10 @@ class TrainConfig:
     threads: int | None = None
     root_mask_mix: list[float] | None = None
     root_lr_mult: float = 10.0
+    train_only: str | None = None
+    detail_guidance: dict[str, Any] | None = None
+    low_t_fraction: float = 0.0
+    low_t_max: int = 300
 
     def check(self) -> None:
         """Raise :class:`MotionLGDError` for settings that cannot work together."""
@@ -123,6 +135,28 @@ class TrainConfig:
             len(self.root_mask_mix) != 4 or min(self.root_mask_mix) < 0 or sum(self.root_mask_mix) <= 0
         ):
             raise MotionLGDError(f"root_mask_mix needs 4 probabilities >= 0, got {self.root_mask_mix!r}")
+        if self.train_only not in (None, "refiner"):
+            raise MotionLGDError(f"train_only must be 'refiner' or absent, got {self.train_only!r}")
+        if self.train_only == "refiner" and not (self.model or {}).get("refiner"):
+            raise MotionLGDError("train_only: refiner needs model.refiner (the head to train)")
+        if self.detail_guidance is not None:
+            if not (self.model or {}).get("refiner"):
+                raise MotionLGDError("detail_guidance needs model.refiner (the head it guides with)")
+            from ..models.refiner import DetailGuidance
+
+            try:
+                DetailGuidance.from_dict(dict(self.detail_guidance))
+            except (TypeError, ValueError) as exc:
+                raise MotionLGDError(f"detail_guidance: {exc}") from exc
+        frac = self.low_t_fraction
+        if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 <= frac <= 1:
+            raise MotionLGDError(f"low_t_fraction must be a number in [0, 1], got {frac!r}")
+        if (
+            isinstance(self.low_t_max, bool)
+            or not isinstance(self.low_t_max, int)
+            or not (1 <= self.low_t_max <= (self.diffusion_steps if frac > 0 else self.low_t_max))
+        ):
+            raise MotionLGDError(f"low_t_max must be a whole step in [1, diffusion_steps], got {self.low_t_max!r}")
         if self.loss_weighting == "min_snr" and self.prediction != "x0":
             raise MotionLGDError(
                 "loss_weighting 'min_snr' is defined for prediction 'x0' (the v loss weighs t already)"

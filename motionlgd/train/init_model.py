@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -9,10 +10,14 @@ import numpy as np
 
 from ..errors import CheckpointError
 
-__all__ = ["init_from_model_folder"]
+__all__ = ["NEW_PARTS", "init_from_model_folder"]
+
+log = logging.getLogger(__name__)
 
 #: Settings that shape training, not the weights: they may differ from the folder's.
-_FREE = ("dropout", "cond_mask_prob", "root_cond", "max_len")
+_FREE = ("dropout", "cond_mask_prob", "root_cond", "max_len", "refiner")
+#: Parameter-name prefixes of parts a run may add to a model it starts from (they start at zero).
+NEW_PARTS = ("embed_root.", "refiner.")
 
 
 def _total_run(config: dict[str, Any]) -> dict[str, Any]:
@@ -26,8 +31,9 @@ def _total_run(config: dict[str, Any]) -> dict[str, Any]:
 def init_from_model_folder(trainer: Any, folder: Path) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
     """Load a model folder's weights into ``trainer.net`` and ``trainer.ema``.
 
-    The architecture must match the run's except for regularisers and an added root
-    condition (its input layer is new and starts at zero). Returns the folder's
+    The architecture must match the run's except for regularisers and added parts (a
+    root condition's input layer, a detail head), which are new and start at zero; a run
+    without a detail head takes only the transformer of a folder that has one. Returns the folder's
     ``(mean, std, run record)``.
 
     Raises:
@@ -51,8 +57,11 @@ def init_from_model_folder(trainer: Any, folder: Path) -> tuple[np.ndarray, np.n
         if a != b:
             raise CheckpointError(f"{folder}: init_from model has {key}={a!r}, config says {b!r}")
     state = model.net.state_dict()
+    if trainer.net.refiner is None and model.net.refiner is not None:  # the transformer alone
+        log.info("%s: the run has no detail head; starting from the folder's transformer only", folder)
+        state = {k: v for k, v in state.items() if not k.startswith("refiner.")}
     missing, unexpected = trainer.net.load_state_dict(state, strict=False)
-    if unexpected or any(not k.startswith("embed_root.") for k in missing):
+    if unexpected or any(not k.startswith(NEW_PARTS) for k in missing):
         raise CheckpointError(f"{folder}: weights do not fit the run's network (missing {missing}, extra {unexpected})")
     trainer.ema.load_state_dict(trainer.net.state_dict())
     mean = model.mean.cpu().numpy().astype(np.float32)

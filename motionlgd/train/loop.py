@@ -71,7 +71,7 @@ def train(
             raise MotionLGDError("export_only needs a folder to write the model to (--export DIR)")
         if not ckpt.is_file():
             raise CheckpointError(f"no checkpoint found at {ckpt}; train first, or pass --out with the run's folder")
-        return _export(ckpt, Path(export_to), cfg.max_steps)
+        return _export(ckpt, Path(export_to), cfg)
     if ckpt.exists() and not resume:
         raise MotionLGDError(f"{ckpt} exists; pass --resume to continue it or choose another name/out folder")
     init = None
@@ -145,7 +145,7 @@ def train(
     if not finished:
         log.info("not exported: the run is at step %d of %d (resume it, or use export_only)", tr.step, cfg.max_steps)
         return TrainResult(ckpt, tr.step, finished)
-    return _export(ckpt, Path(export_to), cfg.max_steps)
+    return _export(ckpt, Path(export_to), cfg)
 
 
 def _save(tr: _Trainer, ckpt: Path, logf: Any) -> None:
@@ -158,9 +158,11 @@ def _save(tr: _Trainer, ckpt: Path, logf: Any) -> None:
             logf.flush()
 
 
-def _export(ckpt: Path, folder: Path, max_steps: int) -> TrainResult:
-    """Write ``ckpt``'s EMA model to ``folder``, log where, and describe the result."""
-    written = export_checkpoint(ckpt, folder)
+def _export(ckpt: Path, folder: Path, cfg: TrainConfig) -> TrainResult:
+    """Write ``ckpt``'s EMA model to ``folder`` (with the config's sampling default
+    ``detail_guidance``), log where, and describe the result."""
+    max_steps = cfg.max_steps
+    written = export_checkpoint(ckpt, folder, detail_guidance=cfg.detail_guidance)
     step = int(json.loads((written / "config.json").read_text()).get("training", {}).get("steps", 0))
     log.info("exported the EMA model of %s (step %d) to %s", ckpt, step, written)
     return TrainResult(ckpt, step, step >= max_steps, written)

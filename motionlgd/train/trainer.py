@@ -30,7 +30,7 @@ from ..motion.skeleton import FOOT_JOINTS
 from .checkpoints import _run_record, _saved_config, export_checkpoint, read_train_checkpoint
 from .config import TrainConfig, load_config
 from .distributed import Dist
-from .init_model import init_from_model_folder
+from .init_model import NEW_PARTS, init_from_model_folder
 from .paths import TrainResult
 from .root_masks import DEFAULT_MIX, training_root_condition
 
@@ -60,8 +60,12 @@ class _Trainer:
         self.ema = MDM(clip_dim=encoder.dim, **cfg.model).to(device)
         self.ema.load_state_dict(self.net.state_dict())
         self.ema.eval().requires_grad_(False)
-        new = [p for n, p in self.net.named_parameters() if n.startswith("embed_root.")]
-        rest = [p for n, p in self.net.named_parameters() if not n.startswith("embed_root.")]
+        if cfg.train_only == "refiner":  # the transformer is frozen: no gradient, no optimiser state
+            for n, p in self.net.named_parameters():
+                p.requires_grad_(n.startswith("refiner."))
+        trainable = [(n, p) for n, p in self.net.named_parameters() if p.requires_grad]
+        new = [p for n, p in trainable if n.startswith("embed_root.")]
+        rest = [p for n, p in trainable if not n.startswith("embed_root.")]
         groups: list[dict[str, Any]] = [{"params": rest, "lr_mult": 1.0}]
         if new:  # the root condition's new input layer learns faster (it starts at zero)
             groups.append({"params": new, "lr_mult": cfg.root_lr_mult})
@@ -163,7 +167,7 @@ class _Trainer:
         st = read_train_checkpoint(path, self.device)
         saved = _saved_config(st)
         # dropout and condition-dropout rates may change (they shape training, not the weights)
-        regularisers = ("dropout", "cond_mask_prob", "root_cond")  # a new root input starts at zero
+        regularisers = ("dropout", "cond_mask_prob", "root_cond", "refiner")  # new parts start at zero
         mine = {k: v for k, v in self.cfg.model.items() if k not in regularisers}
         theirs = {k: v for k, v in (saved.get("model") or {}).items() if k not in regularisers}
         pairs = [("model", theirs, mine)] + [
@@ -186,7 +190,7 @@ class _Trainer:
             for key in ("output_process.poseFinal.weight", "output_process.poseFinal.bias"):
                 weights[key] = -weights[key]
         missing, unexpected = self.net.load_state_dict(weights, strict=False)
-        if unexpected or any(not k.startswith("embed_root.") for k in missing):
+        if unexpected or any(not k.startswith(NEW_PARTS) for k in missing):
             raise CheckpointError(f"{path}: init_from weights do not fit (missing {missing}, extra {unexpected})")
         self.ema.load_state_dict(self.net.state_dict())
         self.init_info = _run_record(st)
@@ -224,7 +228,7 @@ class _Trainer:
         configs)."""
         B = x0.shape[0]
         if t is None:
-            t = torch.randint(0, self.schedule.num_steps, (B,), generator=gen).to(self.device)
+            t = self._draw_t(B, gen)
         if noise is None:
             noise = torch.randn(x0.shape, generator=gen).to(self.device)
         ab = self.abar[t][:, None, None]
@@ -282,6 +286,14 @@ class _Trainer:
                 terms["foot"] = float(l_foot.detach())
         terms["total"] = float(total.detach())
         return total, terms
+
+    def _draw_t(self, B: int, gen: torch.Generator) -> torch.Tensor:
+        """``(B,)`` diffusion steps: uniform, or ``low_t_fraction`` of them below ``low_t_max``."""
+        t = torch.randint(0, self.schedule.num_steps, (B,), generator=gen)
+        low = round(B * self.cfg.low_t_fraction)
+        if low:
+            t[:low] = torch.randint(0, self.cfg.low_t_max, (low,), generator=gen)
+        return t.to(self.device)
 
     def _share(self, count: torch.Tensor) -> torch.Tensor:
         """``count`` summed over the processes, divided by their number (``count`` for one)."""

@@ -96,3 +96,17 @@ def test_metrics_keep_their_order_for_short_and_long_motions(tiny_model_dir):
     long = motionlgd.generate(spec, model=model)
     assert list(long.metrics)[:3] == ["method", "sampler", "steps"]
     assert list(long.metrics)[-4:] == ["per_sample", "mean", "route", "model_load_s"]
+
+
+def test_detail_scale_reaches_the_denoiser_and_the_saved_scenario():
+    model = motionlgd.load_model()  # the shipped model has a detail head and detail guidance
+    assert model.net.refiner is not None and model.detail_guidance is not None
+    kw = dict(prompt="a person walks", duration=2.0, num_samples=1, seed=1, steps=3, method="none", model=model)
+    default = motionlgd.generate(**kw)
+    same = motionlgd.generate(detail_scale=model.detail_guidance.scale, **kw)
+    alone = motionlgd.generate(detail_scale=1.0, **kw)
+    np.testing.assert_array_equal(default.features, same.features)
+    assert not np.allclose(default.features, alone.features)
+    assert alone.scenario.model["detail_scale"] == 1.0
+    with pytest.raises(ScenarioError, match="detail_scale"):
+        motionlgd.generate(detail_scale=-1.0, **kw)

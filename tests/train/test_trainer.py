@@ -86,6 +86,10 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path, toy_data):
         ("name: x\ninput_perturbation: -0.1\n", "input_perturbation must be a number >= 0"),
         ("name: x\nkeep_every: 2.5\n", "keep_every must be a whole number"),
         ("name: x\nprediction: v\ninput_perturbation: 0.1\n", "input_perturbation is defined for prediction 'x0'"),
+        ("name: x\ntrain_only: refiner\n", "train_only: refiner needs model.refiner"),
+        ("name: x\ntrain_only: legs\n", "train_only must be 'refiner'"),
+        ("name: x\nlow_t_fraction: 1.5\n", "low_t_fraction must be a number in"),
+        ("name: x\nlow_t_max: 0\n", "low_t_max must be a whole step"),
     ],
 )
 def test_load_config_rejects_bad_settings(tmp_path, text, match):
@@ -288,12 +292,55 @@ def test_snapshots_and_the_position_term(tmp_path, toy_data):
     assert any(not torch.equal(a[k], b[k]) for k in a)
 
 
-def test_v3_config_parses():
+def test_v3_configs_parse():
     from pathlib import Path
 
-    cfg = load_config(Path(__file__).resolve().parents[2] / "configs" / "v3.yaml")
+    configs = Path(__file__).resolve().parents[2] / "configs"
+    cfg = load_config(configs / "v3_geometric.yaml")
     assert cfg.lambda_pos > 0 and cfg.lambda_foot > 50 and cfg.keep_every > 0
     assert Path(cfg.init_from).name == "default"  # the shipped model folder
+    v3 = load_config(configs / "v3.yaml")
+    assert v3.train_only == "refiner" and v3.model["refiner"]["channels"] > 0 and v3.low_t_fraction > 0
+
+
+def test_training_only_the_refiner_leaves_the_transformer_as_it_was(tmp_path, toy_data):
+    src = _cfg(tmp_path, "plain", 2)
+    train(src, progress=False, data=toy_data, export_to=tmp_path / "plain_model")
+    head = _cfg(tmp_path, "head", 3)
+    head.model = {**head.model, "dropout": 0.0, "refiner": {"channels": 8, "blocks": 1, "kernel": 3, "step_dim": 8}}
+    head.train_only = "refiner"
+    head.low_t_fraction = 0.5
+    head.low_t_max = 10
+    head.init_from = str(tmp_path / "plain_model")  # a folder without a head: the head starts at zero
+    train(head, progress=False, data=toy_data, export_to=tmp_path / "head_model")
+    before = load_model(tmp_path / "plain_model").net.state_dict()
+    after = load_model(tmp_path / "head_model")
+    state = after.net.state_dict()
+    assert all(torch.equal(before[k], state[k]) for k in before)  # the transformer is frozen
+    assert any(k.startswith("refiner.") and v.abs().sum() > 0 for k, v in state.items() if "out." in k)
+    assert after.net.hyperparameters()["refiner"]["channels"] == 8
+    ck = torch.load(tmp_path / "head" / "last.pt", weights_only=True)
+    assert all(len(s["params"]) for s in ck["opt"]["param_groups"])
+    n_opt = sum(len(s["params"]) for s in ck["opt"]["param_groups"])
+    assert n_opt == sum(1 for k in ck["net"] if k.startswith("refiner."))  # only the head is optimised
+    back = _cfg(tmp_path, "no_head", 1)  # a run without a head takes the headed folder's transformer
+    back.lr = 1e-12
+    back.init_from = str(tmp_path / "head_model")
+    train(back, progress=False, data=toy_data)
+    got = torch.load(tmp_path / "no_head" / "last.pt", weights_only=True)["net"]
+    assert not any(k.startswith("refiner.") for k in got)
+    torch.testing.assert_close(got["embed_text.weight"], before["embed_text.weight"], atol=1e-6, rtol=0)
+
+
+def test_low_t_fraction_draws_that_share_of_steps_below_low_t_max(toy_data):
+    from motionlgd.train.trainer import _Trainer
+
+    cfg = TrainConfig(name="lowt", text_encoder="zero", low_t_fraction=0.25, low_t_max=30)
+    tr = _Trainer(cfg, toy_data, torch.device("cpu"))
+    t = tr._draw_t(4000, torch.Generator().manual_seed(0))
+    low = (t < 30).float().mean()
+    assert 0.25 <= float(low) < 0.25 + 0.75 * 30 / 1000 + 0.01  # the forced quarter plus uniform draws
+    assert int(t.max()) > 900
 
 
 def test_input_perturbation_is_deterministic_and_changes_training(tmp_path, toy_data):
