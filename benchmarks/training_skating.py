@@ -58,6 +58,8 @@ def main() -> None:
     ap.add_argument("--config", type=Path, default=None, help="training config: its detail_guidance is used")
     ap.add_argument("--detail-scale", type=float, default=None, help="override the detail guidance scale")
     args = ap.parse_args()
+    if args.detail_scale is not None and args.config is None:
+        ap.error("--detail-scale changes the detail guidance of --config; give the run's training config")
     detail = None
     if args.config is not None:
         from motionlgd.train import load_config

@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from ..motion.filters import smooth_time
 from ..motion.humanml3d import root_heading_angles
 from ..types import Cond, Denoiser
 
@@ -95,16 +96,6 @@ def _impute(f: torch.Tensor, route: torch.Tensor) -> torch.Tensor:
     vel[..., 2] = vel[..., 2] + dz[..., None]
     f[:, :-1, 193:259] = vel.reshape(*vel.shape[:2], 66)
     return f
-
-
-def _smooth_time(x: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Gaussian smoothing of ``(B, T)`` over time (``sigma`` frames, edges replicated)."""
-    if sigma <= 0:
-        return x
-    radius = max(1, int(3 * sigma))
-    k = torch.exp(-0.5 * (torch.arange(-radius, radius + 1, dtype=x.dtype, device=x.device) / sigma) ** 2)
-    pad = torch.nn.functional.pad(x[:, None], (radius, radius), mode="replicate")
-    return torch.nn.functional.conv1d(pad, (k / k.sum()).view(1, 1, -1))[:, 0]
 
 
 def _wrap(angle: torch.Tensor) -> torch.Tensor:
@@ -246,8 +237,8 @@ def align_heading(
     beta = torch.atan2(d[..., 0], d[..., 1])
     w = _step_weights(local, d, min_step)
     delta = beta - alpha - phi[:, 1:]  # the turn that would make the step point along the route
-    c = _smooth_time(w * torch.cos(delta), sigma)
-    s = _smooth_time(w * torch.sin(delta), sigma)
+    c = smooth_time(w * torch.cos(delta), sigma)
+    s = smooth_time(w * torch.sin(delta), sigma)
     turn = _unwrap(torch.atan2(s, c))  # in full: scaled by its coherence it under-turned bends
     if fixed > 0:  # turn[t - 1] turns frame t; frames <= fixed keep their heading (and so the
         # heading change stored at frame fixed - 1, which the copied frames carry)

@@ -99,7 +99,7 @@ class MotionModel:
         (None: the model's default) and the model's detail guidance, its scale replaced by
         ``detail_scale`` when given (1: the head alone; ignored without a head)."""
         detail = self.detail_guidance
-        if detail_scale is not None and self.net.refiner is not None:
+        if detail_scale is not None:  # ModelDenoiser drops it for a network without a head
             detail = replace(detail or DetailGuidance(), scale=float(detail_scale))
         base = ModelDenoiser(self.net, self.schedule, self.prediction, detail=detail)
         scale = self.cfg_scale if cfg_scale is None else cfg_scale

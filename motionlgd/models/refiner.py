@@ -26,17 +26,20 @@ feet without amplifying the head's frame-to-frame noise.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = ["LEG_JOINTS", "DetailGuidance", "DetailRefiner", "joint_feature_mask", "smooth_in_time"]
+from ..motion.filters import smooth_time
+from ..motion.humanml3d import FEATURE_SLICES
+from ..motion.skeleton import FOOT_JOINTS
+
+__all__ = ["LEG_JOINTS", "DetailGuidance", "DetailRefiner", "joint_feature_mask"]
 
 #: Hips, knees, ankles and feet (HumanML3D joint indices): where the toes' lift is decided.
 LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
-_FOOT_CONTACT = {7: 0, 10: 1, 8: 2, 11: 3}  # HumanML3D contact channels: l ankle, l toe, r ankle, r toe
 
 
 def joint_feature_mask(joints: tuple[int, ...], features: int = 263) -> torch.Tensor:
@@ -45,13 +48,14 @@ def joint_feature_mask(joints: tuple[int, ...], features: int = 263) -> torch.Te
     ``features`` other than 263 (not HumanML3D) raise ``ValueError``."""
     if features != 263:
         raise ValueError(f"joint masks need HumanML3D's 263 features, got {features}")
+    ric, rot, vel, contact = (FEATURE_SLICES[k].start for k in ("ric", "rot", "vel", "contact"))
     m = torch.zeros(features)
     for j in joints:
-        m[4 + 3 * (j - 1) : 4 + 3 * j] = 1  # ric positions (joints 1-21)
-        m[67 + 6 * (j - 1) : 67 + 6 * j] = 1  # 6D rotations (joints 1-21)
-        m[193 + 3 * j : 193 + 3 * (j + 1)] = 1  # local velocities (joints 0-21)
-        if j in _FOOT_CONTACT:
-            m[259 + _FOOT_CONTACT[j]] = 1
+        m[ric + 3 * (j - 1) : ric + 3 * j] = 1  # root-relative positions (joints 1-21)
+        m[rot + 6 * (j - 1) : rot + 6 * j] = 1  # 6D rotations (joints 1-21)
+        m[vel + 3 * j : vel + 3 * (j + 1)] = 1  # local velocities (joints 0-21)
+        if j in FOOT_JOINTS:  # the contact channels follow FOOT_JOINTS' order
+            m[contact + FOOT_JOINTS.index(j)] = 1
     return m
 
 
@@ -93,13 +97,8 @@ class DetailRefiner(nn.Module):
             raise ValueError(f"refiner kernel must be odd and positive, got {kernel}")
         if channels < 1 or blocks < 1:
             raise ValueError(f"refiner channels and blocks must be positive, got {channels}, {blocks}")
-        self.features, self.channels, self.blocks, self.kernel, self.step_dim = (
-            features,
-            channels,
-            blocks,
-            kernel,
-            step_dim,
-        )
+        self.features, self.channels, self.blocks = features, channels, blocks
+        self.kernel, self.step_dim = kernel, step_dim
         self.step = nn.Sequential(nn.Linear(step_dim, step_dim), nn.SiLU(), nn.Linear(step_dim, step_dim))
         self.gain = nn.Linear(step_dim, features)  # per-feature gain on x_t, by diffusion step
         nn.init.zeros_(self.gain.weight)
@@ -128,31 +127,6 @@ class DetailRefiner(nn.Module):
         for block in self.body:
             h = block(h, e, mt)
         return estimate + (self.out(h) * mt).transpose(1, 2)
-
-
-def smooth_in_time(x: torch.Tensor, sigma: float, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """``x (B, T, D)`` convolved in time with a Gaussian of ``sigma`` frames (edges
-    replicated; ``sigma <= 0`` returns ``x``). With ``mask (B, T)`` the padded frames are
-    zeroed before and after, so they do not leak into the valid ones (each valid frame is
-    a weighted mean over the valid frames near it)."""
-    if sigma <= 0 or x.shape[1] < 2:
-        return x
-    half = int(3 * sigma + 0.5)
-    k = torch.arange(-half, half + 1, device=x.device, dtype=x.dtype)
-    w = torch.exp(-0.5 * (k / sigma) ** 2)
-    w = (w / w.sum()).view(1, 1, -1)
-    B, T = x.shape[:2]
-
-    def conv(z: torch.Tensor) -> torch.Tensor:  # (B, T, C) -> (B, T, C)
-        c = z.shape[-1]
-        flat = z.permute(0, 2, 1).reshape(B * c, 1, T)
-        flat = nn.functional.pad(flat, (half, half), mode="replicate" if mask is None else "constant")
-        return nn.functional.conv1d(flat, w).view(B, c, T).permute(0, 2, 1)
-
-    if mask is None:
-        return conv(x)
-    m = mask[..., None].to(x.dtype)
-    return conv(x * m) / conv(m).clamp(min=1e-6) * m
 
 
 @dataclass(frozen=True)
@@ -193,12 +167,6 @@ class DetailGuidance:
             d = {**d, "joints": tuple(d["joints"])}
         return cls(**d)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The json-serialisable settings."""
-        d = asdict(self)
-        d["joints"] = None if self.joints is None else list(self.joints)
-        return d
-
     def combine(
         self, estimate: torch.Tensor, refined: torch.Tensor, t: torch.Tensor, mask: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -210,4 +178,4 @@ class DetailGuidance:
         extra = (w - 1) * (refined - estimate)
         if self.joints is not None:
             extra = extra * joint_feature_mask(self.joints, extra.shape[-1]).to(extra)
-        return refined + smooth_in_time(extra, self.smooth_frames, mask)
+        return refined + smooth_time(extra, self.smooth_frames, mask)

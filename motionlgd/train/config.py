@@ -151,11 +151,9 @@ class TrainConfig:
         frac = self.low_t_fraction
         if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 <= frac <= 1:
             raise MotionLGDError(f"low_t_fraction must be a number in [0, 1], got {frac!r}")
-        if (
-            isinstance(self.low_t_max, bool)
-            or not isinstance(self.low_t_max, int)
-            or not (1 <= self.low_t_max <= (self.diffusion_steps if frac > 0 else self.low_t_max))
-        ):
+        low_max = self.low_t_max
+        in_range = 1 <= low_max <= self.diffusion_steps if frac > 0 else low_max >= 1  # unused at fraction 0
+        if isinstance(low_max, bool) or not isinstance(low_max, int) or not in_range:
             raise MotionLGDError(f"low_t_max must be a whole step in [1, diffusion_steps], got {self.low_t_max!r}")
         if self.loss_weighting == "min_snr" and self.prediction != "x0":
             raise MotionLGDError(
