@@ -18,7 +18,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     """``motionlgd train``."""
     from ..train import load_config, train
 
-    cfg = load_config(args.config, data=args.data, out=args.out, init_from=args.init_from)
+    cfg = load_config(args.config, data=args.data, out=args.out, init_from=args.init_from, max_steps=args.max_steps)
     result = train(
         cfg,
         export_only=args.export_only,

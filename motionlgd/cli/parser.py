@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     t.add_argument("--init-from", help="start from this checkpoint, model folder or run:NAME (overrides the config)")
     t.add_argument("--out", help="checkpoint folder (default ~/.cache/motionlgd/train/NAME)")
+    t.add_argument(
+        "--max-steps",
+        type=int,
+        help="train to this step (overrides the config; with --resume: continue a finished run)",
+    )
     t.add_argument("--max-minutes", type=float, help="stop (after checkpointing) after this many minutes")
     t.add_argument("--export", help="write the finished EMA model to this folder")
     t.add_argument(

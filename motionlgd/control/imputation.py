@@ -35,6 +35,11 @@ TURN_SIGMA = 10.0
 #: directions; the extra 22.5 is the hysteresis).
 SWITCH_DEG = 67.5
 
+#: The model's own yaw sway about its smoothed heading is kept up to about this many
+#: degrees (a walk's sway stays under 15, a jog's under 40; what is left of a spin of the
+#: estimate's own, at its start and end, is bounded by it).
+SWAY_DEG = 30.0
+
 
 def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], heading_deg: float) -> torch.Tensor:
     """World ground points ``(..., 2)`` -> the model's canonical frame (start at the origin
@@ -185,6 +190,29 @@ class GaitDirection:
         return self.held.to(features).repeat(features.shape[0] // self.held.shape[0])
 
 
+def _soft_limit(x: torch.Tensor, limit: float) -> torch.Tensor:
+    """``x`` kept nearly as it is well under ``limit`` and bounded by it beyond (same units)."""
+    return x / (1 + (x.abs() / limit) ** 4) ** 0.25
+
+
+def _fill_gaps(turn: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+    """``(B, L)`` corrections with the invalid frames filled from the valid ones: between two
+    valid frames linearly (by the shorter way round), before the first and after the last
+    held; 0 for a sample without any valid frame."""
+    B, L = turn.shape
+    idx = torch.arange(L, device=turn.device).expand(B, L)
+    prev = torch.cummax(torch.where(valid, idx, -1), dim=-1).values
+    nxt = torch.flip(torch.cummin(torch.flip(torch.where(valid, idx, L), [-1]), dim=-1).values, [-1])
+    t_prev = turn.gather(-1, prev.clamp(min=0))
+    t_next = turn.gather(-1, nxt.clamp(max=L - 1))
+    span = (nxt - prev).clamp(min=1).to(turn.dtype)
+    frac = ((idx - prev).to(turn.dtype) / span).clamp(0.0, 1.0)
+    between = t_prev + frac * _wrap(t_next - t_prev)
+    filled = torch.where(prev < 0, t_next, torch.where(nxt >= L, t_prev, between))
+    filled = torch.where((prev < 0) & (nxt >= L), torch.zeros_like(turn), filled)
+    return torch.where(valid, turn, filled)
+
+
 def align_heading(
     features: torch.Tensor,
     route: torch.Tensor,
@@ -199,13 +227,17 @@ def align_heading(
     (forwards, backwards, sideways: the direction of its root velocity in its own frame).
     This keeps that relative direction and sets the heading so the stepping direction
     points along the route: a forward walker faces along the route, a backward walker
-    faces away from it. Steps under ``min_step`` metres per frame (of the body or the
-    route) say no direction: there the correction of the nearest moving frames carries
-    over, and only more than about ``3 * sigma`` frames from any movement does the model's
-    own heading come back. The heading correction is smoothed over ``sigma`` frames: a
-    step's sway is not a turn, and a turn that followed the sway would swing the arms and
-    head from frame to frame (at 3 frames the suite's jerk was 1.27x unguided's, at 10
-    frames 1.17x, with less foot skating; 1.18x since the turn is applied in full).
+    faces away from it. The new heading is the route's smoothed wanted facing (a weighted
+    circular mean over ``sigma`` frames, unwrapped, so a corner turns the short way) plus
+    the model's own yaw sway about its smoothed heading (bounded by about
+    :data:`SWAY_DEG`): a step's sway is kept, a turn or spin of the estimate's own is not
+    (an estimate that pirouettes at a corner would otherwise carry the body round with
+    it). Smoothing keeps a step's sway from reading as a turn (at 3 frames the suite's
+    jerk was 1.27x unguided's, at 10 frames 1.17x). Steps under ``min_step`` metres per
+    frame (of the body or the route) say no direction: within about ``3 * sigma`` frames
+    of movement the weighted means carry the moving frames' correction over; further
+    away the correction is interpolated between the nearest moving stretches (held
+    before the first and after the last), and the model's own turning is kept on top.
 
     Args:
         features: ``(B, T, D)`` unnormalised features (channels 0-2 are read).
@@ -226,20 +258,21 @@ def align_heading(
     f = features.clone()
     B = f.shape[0]
     route = route.to(f).expand(B, -1, -1)
-    ang = root_heading_angles(f)
-    phi = -2 * ang  # body yaw per frame (0 = +z, as headings)
+    phi = -2 * root_heading_angles(f)  # body yaw per frame (0 = +z, as headings), continuous
     local = f[:, :-1, 1:3]  # step t-1 -> t in frame t's root frame
     d = route[:, 1:] - route[:, :-1]
     alpha = torch.atan2(local[..., 0], local[..., 1])
     if direction is not None:
         held = direction.to(f)[:, None].expand(B, local.shape[1])
         alpha = torch.where(held.isnan(), alpha, held)
-    beta = torch.atan2(d[..., 0], d[..., 1])
+    want = torch.atan2(d[..., 0], d[..., 1]) - alpha  # the yaw that makes step t-1 -> t follow the route
     w = _step_weights(local, d, min_step)
-    delta = beta - alpha - phi[:, 1:]  # the turn that would make the step point along the route
-    c = smooth_time(w * torch.cos(delta), sigma)
-    s = smooth_time(w * torch.sin(delta), sigma)
-    turn = _unwrap(torch.atan2(s, c))  # in full: scaled by its coherence it under-turned bends
+    weight = smooth_time(w, sigma)
+    valid = weight > 1e-6
+    yaw = _unwrap(torch.atan2(smooth_time(w * torch.sin(want), sigma), smooth_time(w * torch.cos(want), sigma)))
+    own = smooth_time(w * phi[:, 1:], sigma) / weight.clamp(min=1e-6)  # the estimate's heading, sway removed
+    sway = _soft_limit(phi[:, 1:] - own, SWAY_DEG * torch.pi / 180)
+    turn = _unwrap(_fill_gaps(yaw + sway - phi[:, 1:], valid))  # continuous across the filled gaps too
     if fixed > 0:  # turn[t - 1] turns frame t; frames <= fixed keep their heading (and so the
         # heading change stored at frame fixed - 1, which the copied frames carry)
         k = min(fixed, turn.shape[-1] - 1)  # where the fade starts, the turn is the shortest one
@@ -247,8 +280,7 @@ def align_heading(
         t = torch.arange(1, turn.shape[-1] + 1, dtype=turn.dtype, device=turn.device)
         turn = turn * ((t - fixed) / max(4 * sigma, 1.0)).clamp(0.0, 1.0)
     phi_new = torch.cat([torch.zeros_like(phi[:, :1]), phi[:, 1:] + turn], dim=-1)
-    ang_new = -phi_new / 2
-    f[:, :-1, 0] = ang_new[:, 1:] - ang_new[:, :-1]
+    f[:, :-1, 0] = -_wrap(phi_new[:, 1:] - phi_new[:, :-1]) / 2  # the shorter way round
     return f
 
 

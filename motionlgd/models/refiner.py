@@ -38,8 +38,10 @@ from ..motion.skeleton import FOOT_JOINTS
 
 __all__ = ["LEG_JOINTS", "DetailGuidance", "DetailRefiner", "joint_feature_mask"]
 
-#: Hips, knees, ankles and feet (HumanML3D joint indices): where the toes' lift is decided.
-LEG_JOINTS = (1, 2, 4, 5, 7, 8, 10, 11)
+#: Knees, ankles and feet (HumanML3D joint indices): where the toes' lift is decided. The
+#: hips (1, 2) are left out: extrapolated, their positions about the pelvis rolled it up to
+#: 17-24 degrees from level (real walking: about 7) and varied the hip width.
+LEG_JOINTS = (4, 5, 7, 8, 10, 11)
 
 
 def joint_feature_mask(joints: tuple[int, ...], features: int = 263) -> torch.Tensor:
@@ -140,7 +142,7 @@ class DetailGuidance:
         joints: the joints whose HumanML3D features (position, rotation and velocity, and
             the foot contacts) are extrapolated; the rest (the root, whose heading and route
             precise control steers, the trunk, arms and head) keeps the head's estimate.
-            Default: hips, knees, ankles and feet (``LEG_JOINTS``). None extrapolates every
+            Default: knees, ankles and feet (``LEG_JOINTS``). None extrapolates every
             feature (the root too: the heading then drifts).
     """
 

@@ -127,6 +127,8 @@ class TrainConfig:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise MotionLGDError(f"{key} must be a number >= 0, got {value!r}")
+        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
+            raise MotionLGDError(f"max_steps must be a whole number of steps >= 1, got {self.max_steps!r}")
         if isinstance(self.keep_every, bool) or not isinstance(self.keep_every, int) or self.keep_every < 0:
             raise MotionLGDError(f"keep_every must be a whole number of steps >= 0, got {self.keep_every!r}")
         if self.input_perturbation > 0 and self.prediction != "x0":
@@ -178,13 +180,16 @@ def load_config(
     data: str | os.PathLike[str] | None = None,
     out: str | os.PathLike[str] | None = None,
     init_from: str | os.PathLike[str] | None = None,
+    max_steps: int | None = None,
 ) -> TrainConfig:
     """Read a YAML training config (a key given twice is an error), validating keys and types.
 
     Relative ``data:``, ``out:`` and ``init_from:`` paths in the file are relative to the
     file's folder (``~`` is expanded; ``init_from: run:NAME`` is kept as is). The keyword
-    arguments override the file (the CLI's ``--data``, ``--out``, ``--init-from``); their
-    relative paths are relative to the current directory. The data folder is, in order:
+    arguments override the file (the CLI's ``--data``, ``--out``, ``--init-from``,
+    ``--max-steps``); their relative paths are relative to the current directory. A
+    larger ``max_steps`` on a resumed run continues it (the cosine schedule is recomputed
+    over the new length: a warm restart). The data folder is, in order:
     ``data``, ``$MOTIONLGD_DATA``, the file's ``data:``.
     """
     import yaml
@@ -203,6 +208,8 @@ def load_config(
     if unknown:
         raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
     cfg = TrainConfig(**raw)
+    if max_steps is not None:
+        cfg.max_steps = max_steps
     try:
         cfg.check()
     except MotionLGDError as exc:

@@ -123,3 +123,57 @@ def test_align_heading_without_smoothing_keeps_a_fixed_prefix():
     out = align_heading(_walker(T, 0.04), route, sigma=0.0, fixed=10)
     assert torch.isfinite(out).all()
     assert torch.equal(out[0, :9, 0], torch.zeros(9, dtype=torch.float64))
+
+
+def _corner_route(T: int, corner: int, step: float = 0.04) -> torch.Tensor:
+    """``(T, 2)`` a route along +z that turns 90 degrees to +x at frame ``corner``."""
+    i = torch.arange(T, dtype=torch.float64)
+    z = step * torch.minimum(i, torch.tensor(float(corner)))
+    x = step * (i - corner).clamp(min=0)
+    return torch.stack([x, z], -1)
+
+
+def _yaw(features: torch.Tensor) -> torch.Tensor:
+    """``(T,)`` continuous body yaw (0 = +z) of the first sample."""
+    return torch.cat([torch.zeros(1, dtype=features.dtype), torch.cumsum(-2 * features[0, :-1, 0], 0)])
+
+
+def test_align_heading_does_not_follow_an_estimate_that_spins_at_a_corner():
+    """An estimate whose own heading spins a full turn the wrong way round a 90-degree
+    corner (as a strongly guided model's late estimates can): the aligned body turns the
+    short way, by a quarter turn, and never faces away from the route."""
+    from motionlgd.control import align_heading
+
+    T, corner = 100, 50
+    f = _walker(T, 0.04)
+    f[0, 35:60, 0] = torch.pi / 25  # own yaw -2 pi over 25 frames
+    route = _corner_route(T, corner)
+    out = align_heading(f, route, direction=torch.zeros(1, dtype=torch.float64))
+    yaw = _yaw(out)
+    assert abs(float(yaw[-1] - yaw[0]) - torch.pi / 2) < 0.2  # a quarter turn, not three
+    d = route[1:] - route[:-1]
+    tangent = torch.atan2(d[:, 0], d[:, 1])
+    off = torch.remainder(yaw[1:] - tangent + torch.pi, 2 * torch.pi) - torch.pi
+    assert float(off.abs().max()) < torch.pi / 3  # within 60 degrees of travel on every frame
+
+
+def test_align_heading_carries_the_turn_over_a_long_stop_without_a_jump():
+    """A route that stops for 4 s between two legs at right angles: the stop's heading is
+    carried between the legs' headings without a jump, and a route that never moves leaves
+    the model's heading as it is."""
+    from motionlgd.control import align_heading
+
+    T = 200
+    i = torch.arange(T, dtype=torch.float64)
+    z = 0.04 * i.clamp(max=50)
+    x = 0.04 * (i - 130).clamp(min=0)
+    route = torch.stack([x, z], -1)
+    f = _walker(T, 0.04)
+    f[0, 50:130, 2] = 0.0  # standing while the route stands
+    yaw = _yaw(align_heading(f, route, direction=torch.zeros(1, dtype=torch.float64)))
+    assert float(yaw.diff().abs().max()) < 0.1  # no jump (old: back to the model's own heading)
+    assert abs(float(yaw[20])) < 0.1 and abs(float(yaw[-20]) - torch.pi / 2) < 0.1
+    still = _walker(T, 0.0)
+    still[0, :, 0] = 0.01  # the model turns on the spot by itself
+    out = align_heading(still, torch.zeros(T, 2, dtype=torch.float64))
+    torch.testing.assert_close(out, still)

@@ -92,7 +92,8 @@ def test_planted_feet_hold_exactly_without_smoothing() -> None:
 
 @pytest.fixture(scope="module")
 def model_walks() -> np.ndarray:
-    """Three 6 s unguided walks of the shipped model (raw, feet shuffling): ``(3, 120, 22, 3)``."""
+    """Three 6 s unguided walks of the shipped model (raw, feet sliding: skating 0.27-0.44):
+    ``(3, 120, 22, 3)``."""
     import motionlgd
 
     res = motionlgd.generate(
@@ -105,7 +106,7 @@ def test_clean_up_adds_little_jerk(model_walks: np.ndarray) -> None:
     for joints in model_walks:
         raw = mean_jerk(joints)
         result = plant_footsteps(joints, 20.0)
-        assert foot_skating_ratio(joints) > 0.3  # the clean-up has work to do
+        assert foot_skating_ratio(joints) > 0.2  # the clean-up has work to do
         assert mean_jerk(result.joints) <= 1.2 * raw
         assert result.metrics["skating_after"] <= 0.05
         np.testing.assert_allclose(bone_lengths(result.joints), bone_lengths(joints), atol=1e-4)

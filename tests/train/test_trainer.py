@@ -352,3 +352,18 @@ def test_input_perturbation_is_deterministic_and_changes_training(tmp_path, toy_
         runs[name] = torch.load(tmp_path / name / "last.pt", weights_only=True)["net"]
     assert all(torch.equal(runs["a"][k], runs["b"][k]) for k in runs["a"])  # deterministic
     assert any(not torch.equal(runs["a"][k], runs["c"][k]) for k in runs["a"])
+
+
+def test_max_steps_override_continues_a_finished_run(tmp_path, toy_data):
+    """``load_config(max_steps=)`` (the CLI's ``--max-steps``) overrides the file, is
+    checked like it, and lets ``--resume`` carry a finished run further."""
+    f = tmp_path / "c.yaml"
+    f.write_text("name: x\nmax_steps: 10\n")
+    assert load_config(f).max_steps == 10 and load_config(f, max_steps=25).max_steps == 25
+    with pytest.raises(MotionLGDError, match="max_steps"):
+        load_config(f, max_steps=0)
+    run = _cfg(tmp_path, "warm", 2)
+    assert train(run, progress=False, data=toy_data).finished
+    run.max_steps = 4
+    result = train(run, resume=True, progress=False, data=toy_data)
+    assert result.step == 4 and result.finished
