@@ -339,3 +339,11 @@ def test_export_of_several_samples_names_the_files_it_writes(tmp_path, scenario,
     code, stdout, _ = _run(capsys, "export", str(out / "motion.npz"), "-o", str(tmp_path / "walk.bvh"))
     assert code == 0 and "walk_0.bvh" in stdout and "walk_1.bvh" in stdout and "--sample" in stdout
     assert not (tmp_path / "walk.bvh").exists()
+
+
+def test_train_max_steps_overrides_the_config_and_a_bad_one_is_named(tmp_path, capsys):
+    cfg = tmp_path / "train.yaml"
+    cfg.write_text("name: tiny\n")
+    code, _, err = _run(capsys, "train", str(cfg), "--max-steps", "0", "--out", str(tmp_path / "run"))
+    assert code == 2 and "max_steps must be" in err and str(cfg) not in err, err
+    assert not (tmp_path / "run").exists()

@@ -36,9 +36,14 @@ TURN_SIGMA = 10.0
 SWITCH_DEG = 67.5
 
 #: The model's own yaw sway about its smoothed heading is kept up to about this many
-#: degrees (a walk's sway stays under 15, a jog's under 40; what is left of a spin of the
-#: estimate's own, at its start and end, is bounded by it).
+#: degrees: a walk's sway (under 15) nearly as it is, a jog's largest (up to 40) damped
+#: to under 30, and what is left of a spin of the estimate's own, at its start and end,
+#: bounded by it.
 SWAY_DEG = 30.0
+
+#: Step weight (0-1, see ``_step_weights``) from which a frame's own step says where to
+#: face; on stiller frames the correction of the moving ones carries over.
+MOVING_WEIGHT = 0.1
 
 
 def route_to_canonical(route_xz: torch.Tensor, position: tuple[float, float], heading_deg: float) -> torch.Tensor:
@@ -230,14 +235,16 @@ def align_heading(
     faces away from it. The new heading is the route's smoothed wanted facing (a weighted
     circular mean over ``sigma`` frames, unwrapped, so a corner turns the short way) plus
     the model's own yaw sway about its smoothed heading (bounded by about
-    :data:`SWAY_DEG`): a step's sway is kept, a turn or spin of the estimate's own is not
+    :data:`SWAY_DEG`): a walk's sway is kept, a turn or spin of the estimate's own is not
     (an estimate that pirouettes at a corner would otherwise carry the body round with
     it). Smoothing keeps a step's sway from reading as a turn (at 3 frames the suite's
-    jerk was 1.27x unguided's, at 10 frames 1.17x). Steps under ``min_step`` metres per
-    frame (of the body or the route) say no direction: within about ``3 * sigma`` frames
-    of movement the weighted means carry the moving frames' correction over; further
-    away the correction is interpolated between the nearest moving stretches (held
-    before the first and after the last), and the model's own turning is kept on top.
+    jerk was 1.27x unguided's, at 10 frames 1.17x). Frames whose step is too small to say a
+    direction (the body's or the route's under about ``MOVING_WEIGHT * min_step`` metres)
+    take the correction (new minus own heading) of the moving frames: interpolated between
+    the moving stretches either side, held before the first and after the last, so the
+    model's own turning on the spot is kept in full on top of it. Within the ``4 * sigma``
+    frames after a ``fixed`` prefix the correction fades in, and there the estimate's own
+    turning (a spin too) shows through in part.
 
     Args:
         features: ``(B, T, D)`` unnormalised features (channels 0-2 are read).
@@ -268,7 +275,7 @@ def align_heading(
     want = torch.atan2(d[..., 0], d[..., 1]) - alpha  # the yaw that makes step t-1 -> t follow the route
     w = _step_weights(local, d, min_step)
     weight = smooth_time(w, sigma)
-    valid = weight > 1e-6
+    valid = (w >= MOVING_WEIGHT) & (weight > 1e-6)  # frames that move: the rest take the correction over
     yaw = _unwrap(torch.atan2(smooth_time(w * torch.sin(want), sigma), smooth_time(w * torch.cos(want), sigma)))
     own = smooth_time(w * phi[:, 1:], sigma) / weight.clamp(min=1e-6)  # the estimate's heading, sway removed
     sway = _soft_limit(phi[:, 1:] - own, SWAY_DEG * torch.pi / 180)

@@ -208,12 +208,13 @@ def load_config(
     if unknown:
         raise MotionLGDError(f"{p}: unknown setting(s) {unknown}; known: {sorted(known)}")
     cfg = TrainConfig(**raw)
-    if max_steps is not None:
-        cfg.max_steps = max_steps
     try:
         cfg.check()
     except MotionLGDError as exc:
         raise MotionLGDError(f"{p}: {exc}") from exc
+    if max_steps is not None:  # the override's own error names it, not the file
+        cfg.max_steps = max_steps
+        cfg.check()
     here, cwd = p.parent.absolute(), Path.cwd()
     for key in ("data", "out", "init_from"):
         value = getattr(cfg, key)

@@ -177,3 +177,32 @@ def test_align_heading_carries_the_turn_over_a_long_stop_without_a_jump():
     still[0, :, 0] = 0.01  # the model turns on the spot by itself
     out = align_heading(still, torch.zeros(T, 2, dtype=torch.float64))
     torch.testing.assert_close(out, still)
+
+
+def test_align_heading_keeps_a_turn_on_the_spot_right_after_the_route_stops():
+    """The route walks along +z and stops; the estimate then turns half round on the spot:
+    that turn is the model's to make, kept in full (not clipped as sway)."""
+    from motionlgd.control import align_heading
+
+    T = 120
+    i = torch.arange(T, dtype=torch.float64)
+    route = torch.stack([torch.zeros(T), 0.04 * i.clamp(max=60)], -1)
+    f = _walker(T, 0.04)
+    f[0, 60:, 2] = 0.0  # standing once the route stands
+    f[0, 65:85, 0] = -torch.pi / 40  # own yaw +pi over 20 frames
+    yaw = _yaw(align_heading(f, route, direction=torch.zeros(1, dtype=torch.float64)))
+    assert abs(float(yaw[30])) < 0.05  # along the route while it moves
+    assert abs(float(yaw[-1] - yaw[62]) - torch.pi) < 0.05  # the whole half turn
+
+
+def test_fill_gaps_interpolates_the_shorter_way_holds_the_ends_and_keeps_samples_apart():
+    from motionlgd.control.imputation import _fill_gaps
+
+    turn = torch.tensor([[1.0, 0.0, 0.0, 0.0, 3.0], [0.0, 0.0, 2.0, 0.0, 0.0], [5.0, 5.0, 5.0, 5.0, 5.0]])
+    valid = torch.tensor([[True, False, False, False, True], [False, False, True, False, False], [False] * 5])
+    out = _fill_gaps(turn, valid)
+    torch.testing.assert_close(out[0], torch.tensor([1.0, 1.5, 2.0, 2.5, 3.0]))
+    torch.testing.assert_close(out[1], torch.full((5,), 2.0))  # held before and after
+    torch.testing.assert_close(out[2], torch.zeros(5))  # nothing valid: no correction
+    across = _fill_gaps(torch.tensor([[3.0, 0.0, -3.0]]), torch.tensor([[True, False, True]]))
+    assert abs(abs(float(across[0, 1])) - torch.pi) < 0.01  # through pi, not through 0
