@@ -275,7 +275,7 @@ def align_heading(
     want = torch.atan2(d[..., 0], d[..., 1]) - alpha  # the yaw that makes step t-1 -> t follow the route
     w = _step_weights(local, d, min_step)
     weight = smooth_time(w, sigma)
-    valid = (w >= MOVING_WEIGHT) & (weight > 1e-6)  # frames that move: the rest take the correction over
+    valid = w >= MOVING_WEIGHT  # frames that move (their weight > 0): the rest take the correction over
     yaw = _unwrap(torch.atan2(smooth_time(w * torch.sin(want), sigma), smooth_time(w * torch.cos(want), sigma)))
     own = smooth_time(w * phi[:, 1:], sigma) / weight.clamp(min=1e-6)  # the estimate's heading, sway removed
     sway = _soft_limit(phi[:, 1:] - own, SWAY_DEG * torch.pi / 180)

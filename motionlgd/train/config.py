@@ -127,10 +127,10 @@ class TrainConfig:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise MotionLGDError(f"{key} must be a number >= 0, got {value!r}")
-        if isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int) or self.max_steps < 1:
-            raise MotionLGDError(f"max_steps must be a whole number of steps >= 1, got {self.max_steps!r}")
-        if isinstance(self.keep_every, bool) or not isinstance(self.keep_every, int) or self.keep_every < 0:
-            raise MotionLGDError(f"keep_every must be a whole number of steps >= 0, got {self.keep_every!r}")
+        for key, least in (("max_steps", 1), ("keep_every", 0)):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                raise MotionLGDError(f"{key} must be a whole number of steps >= {least}, got {value!r}")
         if self.input_perturbation > 0 and self.prediction != "x0":
             raise MotionLGDError("input_perturbation is defined for prediction 'x0' (the v target reads the noise)")
         if self.root_mask_mix is not None and (

@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from motionlgd.control import RouteImputer, impute_root, plan_route, route_to_canonical
-from motionlgd.motion.humanml3d import recover_from_ric, recover_root_rot_pos
+from motionlgd.motion.humanml3d import recover_from_ric, recover_root_rot_pos, root_heading_angles
 from motionlgd.pipeline import world_transform
 from motionlgd.scenario import parse_scenario
 
@@ -135,7 +135,7 @@ def _corner_route(T: int, corner: int, step: float = 0.04) -> torch.Tensor:
 
 def _yaw(features: torch.Tensor) -> torch.Tensor:
     """``(T,)`` continuous body yaw (0 = +z) of the first sample."""
-    return torch.cat([torch.zeros(1, dtype=features.dtype), torch.cumsum(-2 * features[0, :-1, 0], 0)])
+    return -2 * root_heading_angles(features)[0]
 
 
 def test_align_heading_does_not_follow_an_estimate_that_spins_at_a_corner():
